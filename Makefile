@@ -1,0 +1,41 @@
+# Safar: two commands for a newcomer, `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+RASA_VENV := .venv-rasa
+SAFAR := $(VENV)/bin/safar
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test setup prepare bench lock clean
+
+## run: create what is missing, train/index what is stale, start everything (console chat without a token)
+run: setup
+	@$(SAFAR) run
+
+## test: set up, then run the whole test suite
+test: setup
+	@$(SAFAR) prepare
+	@$(SAFAR) kb validate
+	$(VENV)/bin/python -m pytest
+
+## setup: both Python environments (reinstalled only when their pins change)
+setup: $(VENV)/.installed $(RASA_VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements/app.lock
+	@scripts/make-venv.sh app
+
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa.lock
+	@scripts/make-venv.sh rasa
+
+## bench: retrieval benchmark (BM25, dense, hybrid) on the labelled set
+bench: setup
+	@$(SAFAR) prepare
+	$(VENV)/bin/python benchmarks/retrieval.py
+
+## lock: regenerate the full pin sets from the current environments
+lock:
+	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^torch==' > requirements/app.lock.new && mv requirements/app.lock.new requirements/app.lock
+	$(RASA_VENV)/bin/pip freeze --exclude-editable > requirements/rasa.lock
+
+clean:
+	rm -rf models var/index

@@ -1,0 +1,1 @@
+"""Curated destination-country content: the Markdown collection and the tools that keep it healthy."""

@@ -1,0 +1,72 @@
+"""The confidence gate: does the best passage really answer the question?
+
+A logistic model over a few retrieval features, fitted on the labelled set in tests/data/retrieval
+by `benchmarks/retrieval.py --calibrate`, which also picks the threshold from data. Its output is a
+probability that the top passage is a right answer; below the threshold the caller hands off.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GATE_FILE = Path(__file__).resolve().parent / "gate.json"
+FEATURES = ("dense_top", "dense_margin", "bm25_top", "agree", "english")
+
+
+@dataclass(frozen=True)
+class GateFeatures:
+    """What the gate looks at for one query's ranking."""
+
+    dense_top: float  # cosine of the fused top passage
+    dense_margin: float  # its cosine minus the next passage's best cosine
+    bm25_top: float  # squashed BM25 score of the fused top passage, 0..1
+    agree: float  # 1 when the dense and BM25 rankings have the same first passage
+    english: float  # 1 for English queries (the embedding model is English)
+
+    def vector(self) -> list[float]:
+        """Features in the order of FEATURES."""
+        return [getattr(self, name) for name in FEATURES]
+
+
+@dataclass
+class Gate:
+    """Logistic model plus threshold."""
+
+    weights: list[float] = field(default_factory=lambda: [8.0, 4.0, 3.0, 1.0, 0.0])
+    bias: float = -6.0
+    threshold: float = 0.5
+    fitted_on: str = "hand-set defaults (run benchmarks/retrieval.py --calibrate)"
+
+    def probability(self, features: GateFeatures) -> float:
+        """Estimated probability that the top passage answers the question."""
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features.vector()))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def accepts(self, features: GateFeatures) -> bool:
+        """True when the answer is confident enough to send."""
+        return self.probability(features) >= self.threshold
+
+    def save(self, path: Path = GATE_FILE) -> None:
+        """Write the gate as JSON."""
+        data = {"features": list(FEATURES), "weights": self.weights, "bias": self.bias,
+                "threshold": self.threshold, "fitted_on": self.fitted_on}
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = GATE_FILE) -> "Gate":
+        """Read the gate; the hand-set default when no calibration was saved."""
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("features") != list(FEATURES):
+            raise ValueError(f"{path} was fitted on other features; rerun benchmarks/retrieval.py --calibrate")
+        return cls(weights=list(data["weights"]), bias=float(data["bias"]), threshold=float(data["threshold"]),
+                   fitted_on=str(data.get("fitted_on", "")))
+
+
+def squash_bm25(score: float) -> float:
+    """Map an unbounded BM25 score to 0..1 (half at 6, about a strong two-term match)."""
+    return score / (score + 6.0) if score > 0 else 0.0

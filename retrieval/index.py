@@ -1,0 +1,156 @@
+"""The on-disk index: passages, their embeddings, a FAISS index and a manifest.
+
+FAISS `IndexFlatIP` gives exact inner-product (cosine, on unit vectors) search. At a few thousand
+passages a query costs well under a millisecond, so an approximate index would only lose recall.
+Switch to `IndexHNSWFlat` (or `IndexIVFFlat` trained on the collection) in `build_faiss` when the
+collection passes roughly 100,000 passages or query latency passes a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from knowledge_base.passages import Passage
+
+MANIFEST = "manifest.json"
+PASSAGES = "passages.jsonl"
+EMBEDDINGS = "embeddings.npy"
+FAISS_FILE = "passages.faiss"
+
+
+class IndexMissing(RuntimeError):
+    """No index has been built yet."""
+
+
+class IndexModelMismatch(RuntimeError):
+    """The index was built with another embedding model than the one configured."""
+
+
+def collection_hash(passages: list[Passage]) -> str:
+    """One hash for the whole collection as indexed (ids, texts and metadata)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for p in sorted(passages, key=lambda p: p.id):
+        digest.update(f"{p.id}\0{p.content_hash}\0{p.source}\0{p.last_reviewed}\0".encode())
+    return digest.hexdigest()[:24]
+
+
+def build_faiss(vectors: np.ndarray) -> faiss.Index:
+    """Exact inner-product index over unit vectors (see the module docstring for when to change)."""
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the operator and the benchmark."""
+
+    passages: int
+    embedded: int
+    reused: int
+    seconds: float
+    rebuilt: bool
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    """The manifest of the index in `index_dir`, or None when there is none."""
+    path = index_dir / MANIFEST
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _passage_to_json(p: Passage) -> str:
+    data = asdict(p)
+    data["last_reviewed"] = p.last_reviewed.isoformat()
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _passage_from_json(line: str) -> Passage:
+    data = json.loads(line)
+    data["last_reviewed"] = date.fromisoformat(data["last_reviewed"])
+    return Passage(**data)
+
+
+def build_index(
+    passages: list[Passage], index_dir: Path, *, model_id: str, encode: Callable[[list[str]], np.ndarray]
+) -> BuildReport:
+    """Write the index for `passages`, re-embedding only passages whose content hash is new."""
+    start = time.monotonic()
+    cache: dict[str, np.ndarray] = {}
+    old = read_manifest(index_dir)
+    if old and old.get("model") == model_id and (index_dir / EMBEDDINGS).exists():
+        old_vectors = np.load(index_dir / EMBEDDINGS)
+        for row, entry in enumerate(old.get("passages", [])):
+            if row < len(old_vectors):
+                cache[entry["content_hash"]] = old_vectors[row]
+    todo = [p for p in passages if p.content_hash not in cache]
+    if todo:
+        fresh = encode([p.embed_text for p in todo])
+        for p, vec in zip(todo, fresh):
+            cache[p.content_hash] = vec
+    dim = next(iter(cache.values())).shape[0] if cache else 0
+    vectors = np.stack([cache[p.content_hash] for p in passages]).astype(np.float32) if passages else np.zeros((0, dim), np.float32)
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    # Write to temporary names, then rename: a reader never sees half an index.
+    tmp = {name: index_dir / f".{name}.tmp" for name in (PASSAGES, EMBEDDINGS, FAISS_FILE, MANIFEST)}
+    tmp[PASSAGES].write_text("".join(_passage_to_json(p) + "\n" for p in passages), encoding="utf-8")
+    with open(tmp[EMBEDDINGS], "wb") as fh:
+        np.save(fh, vectors)
+    faiss.write_index(build_faiss(vectors), str(tmp[FAISS_FILE]))
+    seconds = time.monotonic() - start
+    manifest = {
+        "model": model_id,
+        "dim": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
+        "content_hash": collection_hash(passages),
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "passages": [{"id": p.id, "content_hash": p.content_hash} for p in passages],
+        "build_seconds": round(seconds, 3),
+    }
+    tmp[MANIFEST].write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    for name in (PASSAGES, EMBEDDINGS, FAISS_FILE, MANIFEST):  # manifest last: it marks a complete index
+        tmp[name].replace(index_dir / name)
+    return BuildReport(
+        passages=len(passages), embedded=len(todo), reused=len(passages) - len(todo), seconds=seconds, rebuilt=True
+    )
+
+
+@dataclass
+class LoadedIndex:
+    """An index read back from disk."""
+
+    manifest: dict
+    passages: list[Passage]
+    vectors: np.ndarray
+    faiss_index: faiss.Index
+
+
+def load_index(index_dir: Path, *, model_id: str) -> LoadedIndex:
+    """Read the index, refusing one built with a different embedding model."""
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        raise IndexMissing(f"no knowledge-base index in {index_dir}; run `safar kb build`")
+    if manifest.get("model") != model_id:
+        raise IndexModelMismatch(
+            f"the index in {index_dir} was built with model {manifest.get('model')!r} but the configured model is "
+            f"{model_id!r}; run `safar kb build` to rebuild it"
+        )
+    lines = (index_dir / PASSAGES).read_text(encoding="utf-8").splitlines()
+    passages = [_passage_from_json(line) for line in lines if line.strip()]
+    vectors = np.load(index_dir / EMBEDDINGS)
+    faiss_index = faiss.read_index(str(index_dir / FAISS_FILE))
+    if faiss_index.ntotal != len(passages):
+        raise IndexMissing(f"the index in {index_dir} is incomplete; run `safar kb build`")
+    return LoadedIndex(manifest, passages, vectors, faiss_index)

@@ -1,0 +1,66 @@
+"""Tokens for the lexical (BM25) side: normalised, stop words dropped, stemmed per language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+_STEMMERS = {"en": "english", "fr": "french", "ar": "arabic", "fa": "persian"}
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ARABIC_DIACRITICS = re.compile(r"[\u064B-\u065F\u0670\u0640]")  # harakat, superscript alef, tatweel
+
+# Short lists: only the words that carry no topic and appear in most questions.
+_STOP = {
+    "en": set(
+        "a an the and or but if of to in on at for from by with about as is are was were be been am do does did "
+        "i me my we our you your he she it its they them their this that these those there here what which who "
+        "how when where why can could should would will shall may might must have has had not no yes so than "
+        "too very just also any some get got please want need know tell".split()
+    ),
+    "fr": set(
+        "le la les un une des du de d l et ou mais si a à au aux en dans sur pour par avec sans ce cet cette ces "
+        "je j me m mon ma mes tu te ton ta tes il elle on nous vous ils elles leur leurs est sont être suis "
+        "ai as avez avons ont fait faire qui que qu quoi comment quand où pourquoi est-ce ne pas plus se s y "
+        "puis peux peut pouvez veux voudrais svp".split()
+    ),
+    "ar": set("في من على إلى الى عن مع هل ما ماذا كيف متى أين اين هذا هذه ذلك التي الذي أنا انا نحن هو هي أو او و ف ب ل لا".split()),
+    "fa": set("در از به با برای که را این آن و یا من ما شما او است هست چه چطور کجا کی آیا می".split()),
+    "uk": set("і й та в у на з із до для про як що де коли чи це я ми ви він вона вони мені мене".split()),
+}
+
+
+def _fold(text: str) -> str:
+    """Lower-case and strip accents and Arabic diacritics; unify Arabic/Persian letter variants."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _ARABIC_DIACRITICS.sub("", text)
+    text = text.translate(str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ی": "ي", "ک": "ك"}))
+    decomposed = unicodedata.normalize("NFKD", text)
+    # Drop combining marks only for Latin letters (Arabic script marks were handled above).
+    return "".join(c for c in decomposed if not (unicodedata.combining(c) and ord(c) < 0x0600))
+
+
+@lru_cache(maxsize=8)
+def _stemmer(language: str) -> Stemmer.Stemmer | None:
+    name = _STEMMERS.get(language)
+    return Stemmer.Stemmer(name) if name else None
+
+
+def tokenize(text: str, language: str) -> list[str]:
+    """BM25 tokens of `text` in `language` (English rules apply to Latin words in any language)."""
+    words = _WORD.findall(_fold(text))
+    stop = _STOP.get(language, set()) | _STOP["en"]
+    words = [w for w in words if w not in stop and not (len(w) == 1 and not w.isdigit())]
+    stemmer = _stemmer(language)
+    english = _stemmer("en")
+    out: list[str] = []
+    for word in words:
+        if word.isascii() and english is not None and language not in ("fr",):
+            out.append(english.stemWord(word))
+        elif stemmer is not None:
+            out.append(stemmer.stemWord(word))
+        else:
+            out.append(word)
+    return out

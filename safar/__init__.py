@@ -1,0 +1,1 @@
+"""Safar: answers migrants' pre-departure questions on Telegram."""

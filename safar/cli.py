@@ -1,0 +1,114 @@
+"""`safar`: the one command line for users and operators."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from pydantic import ValidationError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(RuntimeError):
+    """Bad arguments or input from the person at the keyboard; the message says what to do."""
+
+
+def _settings():  # noqa: ANN202 - imported lazily so `safar --help` stays instant
+    from safar.settings import get_settings
+
+    return get_settings()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Prepare and start everything."""
+    from safar.run import run
+
+    return run(_settings(), country=args.country, language=args.language)
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Migrate, train and index without starting services."""
+    from safar.prepare import prepare_all
+
+    prepare_all(_settings())
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Migrate the database to the newest schema."""
+    from safar.prepare import prepare_database, say
+
+    prepare_database(_settings())
+    say("Database is at the newest schema.")
+    return 0
+
+
+def cmd_rasa_train(args: argparse.Namespace) -> int:
+    """Train the Rasa model if stale (or always with --force)."""
+    from safar.prepare import prepare_model
+
+    prepare_model(_settings(), force=args.force)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="safar", description="Safar: pre-departure questions on Telegram.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="prepare and start Rasa, the action server and the bot (or the console chat)")
+    p.add_argument("--country", help="console chat: destination, e.g. CA")
+    p.add_argument("--language", help="console chat: language, e.g. en")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("prepare", help="migrate the database, train the Rasa model and build the index if stale")
+    p.set_defaults(func=cmd_prepare)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db.add_parser("upgrade", help="migrate to the newest schema").set_defaults(func=cmd_db_upgrade)
+
+    rasa = sub.add_parser("rasa", help="the Rasa model").add_subparsers(dest="rasa_command", metavar="ACTION", required=True)
+    p = rasa.add_parser("train", help="train the model when config.yml or nlu/ changed")
+    p.add_argument("--force", action="store_true", help="train even when the model is current")
+    p.set_defaults(func=cmd_rasa_train)
+
+    from knowledge_base.commands import register as register_kb
+
+    register_kb(sub)
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(
+            f"SAFAR_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        return f"invalid settings: {problems}"
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, run the command, and turn known failures into one clear line."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    from safar.errors import OPERATOR_ERRORS
+
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except (ValidationError, UsageError, *OPERATOR_ERRORS) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2 if isinstance(exc, UsageError) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+"""Domain errors that the command line turns into one line for the operator."""
+
+from __future__ import annotations
+
+from retrieval.build import ContentInvalid
+from retrieval.index import IndexMissing, IndexModelMismatch
+from safar.rasa_env import RasaUnavailable
+from safar.supervisor import StartupError
+from storage.db import DatabaseUnavailable
+
+OPERATOR_ERRORS: tuple[type[Exception], ...] = (
+    DatabaseUnavailable, RasaUnavailable, StartupError, ContentInvalid, IndexMissing, IndexModelMismatch,
+)

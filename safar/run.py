@@ -1,0 +1,67 @@
+"""`safar run`: prepare, then supervise Rasa, the action server and the bot (or the console chat)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+
+from safar.prepare import prepare_all, say
+from safar.services import action_spec, bot_spec, rasa_spec
+from safar.settings import Settings
+from safar.supervisor import Supervisor
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("TRANSFORMERS_OFFLINE", "1")
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return env
+
+
+def run(settings: Settings, *, country: str | None = None, language: str | None = None) -> int:
+    """Start everything; return the exit code. Ctrl-C stops every child."""
+    prepare_all(settings)
+    console = settings.telegram_token is None
+    env = _child_env()
+    specs = [rasa_spec(settings, log=console), action_spec(settings, log=console, env=env)]
+    if not console:
+        specs.append(bot_spec(settings, env=env))
+    supervisor = Supervisor(settings.host)
+    supervisor.check_ports(specs)
+
+    def _terminate(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        for spec in specs:
+            supervisor.start(spec)
+        say(f"Starting Rasa and the action server (loading the model takes about 20 s) ...")
+        supervisor.wait_ready(settings.startup_timeout_seconds)
+        if console:
+            say(
+                "No SAFAR_TELEGRAM_TOKEN is set, so this is the local console chat on the same pipeline "
+                f"(logs in {settings.var_dir / 'log'}). Set the token in .env to run the Telegram bot."
+            )
+            from bot.console import chat
+
+            asyncio.run(
+                chat(settings.rasa_url, country=country, language=language,
+                     timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries)
+            )
+            return 0
+        say("Safar is running: Rasa, the action server and the Telegram bot. Press Ctrl-C to stop.")
+        while (failed := supervisor.failed()) is None:
+            time.sleep(1)
+        say(f"error: {failed.spec.name} stopped with code {failed.proc.returncode}; stopping the rest.")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        say("Stopping ...")
+        supervisor.stop()
+        say("Stopped.")

@@ -1,0 +1,47 @@
+"""The service specs that `safar run` supervises: Rasa, the action server and the bot."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from safar.rasa_env import CREDENTIALS, ENDPOINTS, model_path, rasa_environ, require_rasa
+from safar.settings import REPO_ROOT, Settings
+from safar.supervisor import ServiceSpec
+
+
+def _model_loaded(body: bytes) -> bool:
+    """Rasa's /status answers before the model is loaded; ready means a model file is reported."""
+    try:
+        return bool(json.loads(body).get("model_file"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def rasa_spec(settings: Settings, *, log: bool) -> ServiceSpec:
+    """The Rasa server on the trained model, REST channel and HTTP API on loopback."""
+    argv = [
+        str(require_rasa()), "run", "--enable-api", "--model", str(model_path(settings)),
+        "--endpoints", str(ENDPOINTS), "--credentials", str(CREDENTIALS),
+        "--interface", settings.host, "--port", str(settings.rasa_port),
+    ]
+    return ServiceSpec(
+        name="rasa", argv=argv, env=rasa_environ(settings), cwd=REPO_ROOT,
+        ready_url=f"{settings.rasa_url}/status", ready_check=_model_loaded, port=settings.rasa_port,
+        log_path=settings.var_dir / "log" / "rasa.log" if log else None,
+    )
+
+
+def action_spec(settings: Settings, *, log: bool, env: dict[str, str]) -> ServiceSpec:
+    """The rasa-sdk action server with Safar's actions."""
+    argv = [sys.executable, "-m", "actions.server", "--port", str(settings.action_port)]
+    return ServiceSpec(
+        name="action", argv=argv, env=env, cwd=REPO_ROOT,
+        ready_url=f"{settings.action_url}/health", port=settings.action_port,
+        log_path=settings.var_dir / "log" / "actions.log" if log else None,
+    )
+
+
+def bot_spec(settings: Settings, *, env: dict[str, str]) -> ServiceSpec:
+    """The Telegram bot (only when a token is configured)."""
+    return ServiceSpec(name="bot", argv=[sys.executable, "-m", "bot"], env=env, cwd=REPO_ROOT)

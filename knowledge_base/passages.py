@@ -52,6 +52,11 @@ class Passage:
         """The text the retriever indexes: heading and body (the heading names the question)."""
         return f"{self.heading}. {self.text}"
 
+    @property
+    def head_text(self) -> str:
+        """A short text naming what the passage answers; short questions match it better than the body."""
+        return f"{self.title}: {self.heading}"
+
 
 @dataclass(frozen=True)
 class Problem:

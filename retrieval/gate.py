@@ -3,6 +3,8 @@
 A logistic model over a few retrieval features, fitted on the labelled set in tests/data/retrieval
 by `benchmarks/retrieval.py --calibrate`, which also picks the threshold from data. Its output is a
 probability that the top passage is a right answer; below the threshold the caller hands off.
+The same calibration file holds the weight of the dense ranking in the fusion, per language,
+because the English embedding model is strong on English and close to noise on Arabic.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-GATE_FILE = Path(__file__).resolve().parent / "gate.json"
+GATE_FILE = Path(__file__).resolve().parent / "calibration.json"
 FEATURES = ("dense_top", "dense_margin", "bm25_top", "agree", "english")
 
 
@@ -39,6 +41,11 @@ class Gate:
     bias: float = -6.0
     threshold: float = 0.5
     fitted_on: str = "hand-set defaults (run benchmarks/retrieval.py --calibrate)"
+    dense_weight: dict[str, float] = field(default_factory=lambda: {"en": 1.0})
+
+    def dense_weight_for(self, language: str) -> float:
+        """Weight of the dense ranking against BM25 (weight 1) in the fusion for `language`."""
+        return self.dense_weight.get(language, self.dense_weight.get("default", 0.5))
 
     def probability(self, features: GateFeatures) -> float:
         """Estimated probability that the top passage answers the question."""
@@ -52,7 +59,7 @@ class Gate:
     def save(self, path: Path = GATE_FILE) -> None:
         """Write the gate as JSON."""
         data = {"features": list(FEATURES), "weights": self.weights, "bias": self.bias,
-                "threshold": self.threshold, "fitted_on": self.fitted_on}
+                "threshold": self.threshold, "fitted_on": self.fitted_on, "dense_weight": self.dense_weight}
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
@@ -64,7 +71,8 @@ class Gate:
         if data.get("features") != list(FEATURES):
             raise ValueError(f"{path} was fitted on other features; rerun benchmarks/retrieval.py --calibrate")
         return cls(weights=list(data["weights"]), bias=float(data["bias"]), threshold=float(data["threshold"]),
-                   fitted_on=str(data.get("fitted_on", "")))
+                   fitted_on=str(data.get("fitted_on", "")),
+                   dense_weight={k: float(v) for k, v in data.get("dense_weight", {"en": 1.0}).items()})
 
 
 def squash_bm25(score: float) -> float:

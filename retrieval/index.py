@@ -24,6 +24,9 @@ MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 EMBEDDINGS = "embeddings.npy"
 FAISS_FILE = "passages.faiss"
+# Each passage has two vectors: its body (row i) and its title + heading (row N + i). Short
+# questions often match what a passage is about better than its whole text.
+VECTORS_PER_PASSAGE = 2
 
 
 class IndexMissing(RuntimeError):
@@ -90,18 +93,23 @@ def build_index(
     start = time.monotonic()
     cache: dict[str, np.ndarray] = {}
     old = read_manifest(index_dir)
-    if old and old.get("model") == model_id and (index_dir / EMBEDDINGS).exists():
+    if (old and old.get("model") == model_id and old.get("vectors_per_passage") == VECTORS_PER_PASSAGE
+            and (index_dir / EMBEDDINGS).exists()):
         old_vectors = np.load(index_dir / EMBEDDINGS)
-        for row, entry in enumerate(old.get("passages", [])):
-            if row < len(old_vectors):
-                cache[entry["content_hash"]] = old_vectors[row]
+        n_old = len(old.get("passages", []))
+        if len(old_vectors) == VECTORS_PER_PASSAGE * n_old:
+            for row, entry in enumerate(old["passages"]):
+                cache[entry["content_hash"]] = np.stack([old_vectors[row], old_vectors[n_old + row]])
     todo = [p for p in passages if p.content_hash not in cache]
     if todo:
-        fresh = encode([p.embed_text for p in todo])
-        for p, vec in zip(todo, fresh):
-            cache[p.content_hash] = vec
-    dim = next(iter(cache.values())).shape[0] if cache else 0
-    vectors = np.stack([cache[p.content_hash] for p in passages]).astype(np.float32) if passages else np.zeros((0, dim), np.float32)
+        fresh = encode([p.embed_text for p in todo] + [p.head_text for p in todo])
+        for i, p in enumerate(todo):
+            cache[p.content_hash] = np.stack([fresh[i], fresh[len(todo) + i]])
+    if passages:
+        pairs = [cache[p.content_hash] for p in passages]
+        vectors = np.concatenate([np.stack([pr[0] for pr in pairs]), np.stack([pr[1] for pr in pairs])]).astype(np.float32)
+    else:
+        vectors = np.zeros((0, 0), np.float32)
 
     index_dir.mkdir(parents=True, exist_ok=True)
     # Write to temporary names, then rename: a reader never sees half an index.
@@ -116,6 +124,7 @@ def build_index(
         "dim": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
         "content_hash": collection_hash(passages),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "vectors_per_passage": VECTORS_PER_PASSAGE,
         "passages": [{"id": p.id, "content_hash": p.content_hash} for p in passages],
         "build_seconds": round(seconds, 3),
     }
@@ -151,6 +160,6 @@ def load_index(index_dir: Path, *, model_id: str) -> LoadedIndex:
     passages = [_passage_from_json(line) for line in lines if line.strip()]
     vectors = np.load(index_dir / EMBEDDINGS)
     faiss_index = faiss.read_index(str(index_dir / FAISS_FILE))
-    if faiss_index.ntotal != len(passages):
+    if manifest.get("vectors_per_passage") != VECTORS_PER_PASSAGE or faiss_index.ntotal != VECTORS_PER_PASSAGE * len(passages):
         raise IndexMissing(f"the index in {index_dir} is incomplete; run `safar kb build`")
     return LoadedIndex(manifest, passages, vectors, faiss_index)

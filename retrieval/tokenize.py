@@ -26,7 +26,14 @@ _STOP = {
         "ai as avez avons ont fait faire qui que qu quoi comment quand où pourquoi est-ce ne pas plus se s y "
         "puis peux peut pouvez veux voudrais svp".split()
     ),
-    "ar": set("في من على إلى الى عن مع هل ما ماذا كيف متى أين اين هذا هذه ذلك التي الذي أنا انا نحن هو هي أو او و ف ب ل لا".split()),
+    # Arabic: standard function words plus the question words of everyday dialects (Levantine,
+    # Iraqi, Gulf, Sudanese), which carry no topic.
+    "ar": set(
+        "في من على إلى الى عن مع هل ما ماذا كيف متى أين اين هذا هذه ذلك التي الذي أنا انا نحن هو هي أو او و ف ب ل لا "
+        "شو ايش إيش وين فين منو مين شلون كيفاش ليش لماذا ليه امتى إمتى قديش كم هاد هاي هادا هذي هيك لازم بدي "
+        "ابغى أبغى ابي أبي عايز عاوز اريد أريد ممكن اقدر أقدر نقدر يعني عشان علشان مشان حتى بس كمان يا اذا إذا "
+        "لو عندي عندنا انو إنو انه أنه".split()
+    ),
     "fa": set("در از به با برای که را این آن و یا من ما شما او است هست چه چطور کجا کی آیا می".split()),
     "uk": set("і й та в у на з із до для про як що де коли чи це я ми ви він вона вони мені мене".split()),
 }
@@ -38,14 +45,30 @@ def _fold(text: str) -> str:
     text = _ARABIC_DIACRITICS.sub("", text)
     text = text.translate(str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ی": "ي", "ک": "ك"}))
     decomposed = unicodedata.normalize("NFKD", text)
-    # Drop combining marks only for Latin letters (Arabic script marks were handled above).
-    return "".join(c for c in decomposed if not (unicodedata.combining(c) and ord(c) < 0x0600))
+    # Drop accents of Latin letters; keep Arabic-script marks (hamza) and recompose them, since a
+    # lone combining mark would split a word in two.
+    kept = "".join(c for c in decomposed if not (unicodedata.combining(c) and ord(c) < 0x0600))
+    return unicodedata.normalize("NFC", kept)
 
 
 @lru_cache(maxsize=8)
 def _stemmer(language: str) -> Stemmer.Stemmer | None:
     name = _STEMMERS.get(language)
     return Stemmer.Stemmer(name) if name else None
+
+
+# Languages whose words change shape a lot (prefixes, suffixes, dialects) and that the English
+# embedding model reads poorly: their words also contribute character n-grams, so "نسكن" still
+# meets "السكن" and "لكندا" meets "كندا".
+CHAR_NGRAM_LANGUAGES = frozenset({"ar", "fa", "uk"})
+CHAR_N = 3
+
+
+def _char_ngrams(word: str, n: int = CHAR_N) -> list[str]:
+    padded = f"#{word}#"
+    if len(padded) <= n:
+        return [padded]
+    return ["~" + padded[i : i + n] for i in range(len(padded) - n + 1)]
 
 
 def tokenize(text: str, language: str) -> list[str]:
@@ -63,4 +86,6 @@ def tokenize(text: str, language: str) -> list[str]:
             out.append(stemmer.stemWord(word))
         else:
             out.append(word)
+        if language in CHAR_NGRAM_LANGUAGES and not word.isascii():
+            out.extend(_char_ngrams(word))
     return out

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     embedding_model: str = ""
     taxonomy_path: Path = REPO_ROOT / "knowledge_base" / "taxonomy.yml"
 
+    @field_validator("telegram_token", "pseudonym_key", "trainer_chat_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`SAFAR_TELEGRAM_TOKEN=` in a .env file means "not set", not an empty secret."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("trainer_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -48,7 +48,7 @@ def main() -> int:
         index = load_index(Path(tmp), model_id=embedder.model_id)
         size_mb = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6
     t1 = time.perf_counter()
-    retriever = Retriever(index, embedder, Gate.load())
+    retriever = Retriever(index, embedder, Gate() if args.calibrate else Gate.load())
     bm25_s = time.perf_counter() - t1
 
     questions = load_questions()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -112,7 +113,7 @@ def _word_count(text: str) -> int:
 
 def parse_file(path: Path, root: Path, taxonomy: Taxonomy, today: date) -> tuple[list[Passage], list[Problem]]:
     """Parse one content file into passages and problems; never raises on bad content."""
-    rel = str(path.relative_to(root.parent) if root.parent in path.parents else path)
+    rel = os.path.relpath(path)  # as the operator would type it from where they ran the command
     problems: list[Problem] = []
 
     def problem(fld: str, msg: str, severity: str = "error") -> None:

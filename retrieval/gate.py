@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GATE_FILE = Path(__file__).resolve().parent / "calibration.json"
-FEATURES = ("dense_top", "dense_margin", "bm25_top", "agree", "english")
+FEATURES = ("dense_top", "dense_max", "dense_margin", "bm25_top", "agree", "english")
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class GateFeatures:
     """What the gate looks at for one query's ranking."""
 
     dense_top: float  # cosine of the fused top passage
+    dense_max: float  # best cosine of any allowed passage (the dense ranking's first)
     dense_margin: float  # its cosine minus the next passage's best cosine
     bm25_top: float  # squashed BM25 score of the fused top passage, 0..1
     agree: float  # 1 when the dense and BM25 rankings have the same first passage
@@ -37,7 +38,7 @@ class GateFeatures:
 class Gate:
     """Logistic model plus threshold."""
 
-    weights: list[float] = field(default_factory=lambda: [8.0, 4.0, 3.0, 1.0, 0.0])
+    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 1.0, 0.0])
     bias: float = -6.0
     threshold: float = 0.5
     fitted_on: str = "hand-set defaults (run benchmarks/retrieval.py --calibrate)"

@@ -150,6 +150,7 @@ class Retriever:
         others = [c for r, c in cos.items() if r != top]
         features = GateFeatures(
             dense_top=cos.get(top, 0.0),
+            dense_max=max(cos.values()) if cos else 0.0,
             dense_margin=cos.get(top, 0.0) - (max(others) if others else 0.0),
             bm25_top=squash_bm25(bm.get(top, 0.0)),
             agree=1.0 if dense_rank[:1] == lex_rank[:1] else 0.0,

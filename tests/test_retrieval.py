@@ -1,0 +1,135 @@
+"""The retriever: filters, language fallback, incremental builds, model identity, and the gate."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge_base.passages import load_collection
+from knowledge_base.taxonomy import load_taxonomy
+from retrieval.evaluation import gate_report, load_questions, run_method
+from retrieval.gate import Gate
+from retrieval.index import IndexMissing, IndexModelMismatch, build_index, load_index, read_manifest
+from retrieval.retriever import Retriever
+from safar.settings import REPO_ROOT
+
+TAXONOMY = load_taxonomy(REPO_ROOT / "knowledge_base" / "taxonomy.yml")
+CONTENT = REPO_ROOT / "knowledge_base" / "content"
+
+
+@pytest.fixture(scope="module")
+def small_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of part of the real collection: housing for CA (en, fr) and DE (en), plus general."""
+    root = tmp_path_factory.mktemp("content")
+    for rel in ("CA/en/housing.md", "CA/fr/housing.md", "DE/en/housing.md", "DE/en/health_care.md",
+                "general/en/mental_health.md"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CONTENT / rel, root / rel)
+    return root
+
+
+@pytest.fixture(scope="module")
+def small_retriever(small_content: Path, embedder, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    index_dir = tmp_path_factory.mktemp("index")
+    passages = load_collection(small_content, TAXONOMY).passages
+    build_index(passages, index_dir, model_id=embedder.model_id, encode=embedder.encode)
+    return Retriever(load_index(index_dir, model_id=embedder.model_id), embedder, Gate.load())
+
+
+def test_results_are_filtered_to_destination_and_general(small_retriever: Retriever) -> None:
+    result = small_retriever.search("how do I rent a flat and pay the deposit", "DE", "en", k=10)
+    assert result.hits
+    assert {h.passage.country for h in result.hits} <= {"DE", "general"}
+    assert result.hits[0].passage.country == "DE" and result.hits[0].passage.topic == "housing"
+    ca = small_retriever.search("how do I rent a flat and pay the deposit", "CA", "en", k=10)
+    assert {h.passage.country for h in ca.hits} <= {"CA", "general"}
+
+
+def test_general_content_serves_every_destination(small_retriever: Retriever) -> None:
+    result = small_retriever.search("I feel homesick and sad, culture shock", "DE", "en", k=3)
+    assert result.hits[0].passage.country == "general"
+
+
+def test_user_language_first(small_retriever: Retriever) -> None:
+    result = small_retriever.search("comment trouver un logement à louer", "CA", "fr", k=3)
+    assert result.language == "fr" and result.fell_back_from is None
+    assert all(h.passage.language == "fr" for h in result.hits)
+
+
+def test_falls_back_to_english_and_says_so(small_retriever: Retriever) -> None:
+    # There is no French content for Germany: the answer comes from English content.
+    result = small_retriever.search("how do I find a flat to rent", "DE", "fr", k=3)
+    assert result.language == "en" and result.fell_back_from == "fr"
+    assert result.languages_tried == ["en"]
+    assert all(h.passage.language == "en" for h in result.hits)
+
+
+def test_incremental_rebuild_embeds_only_changed_passages(small_content: Path, embedder, tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(small_content, content)
+    index_dir = tmp_path / "index"
+    calls: list[int] = []
+
+    def counting_encode(texts: list[str]) -> np.ndarray:
+        calls.append(len(texts))
+        return embedder.encode(texts)
+
+    passages = load_collection(content, TAXONOMY).passages
+    first = build_index(passages, index_dir, model_id=embedder.model_id, encode=counting_encode)
+    assert first.embedded == len(passages) and first.reused == 0
+    again = build_index(passages, index_dir, model_id=embedder.model_id, encode=counting_encode)
+    assert again.embedded == 0 and len(calls) == 1  # nothing re-encoded
+    path = content / "DE/en/housing.md"
+    path.write_text(path.read_text().replace("## ", "## Renting: ", 1))
+    changed = load_collection(content, TAXONOMY).passages
+    third = build_index(changed, index_dir, model_id=embedder.model_id, encode=counting_encode)
+    assert third.embedded == 1 and third.reused == len(passages) - 1
+    assert calls[-1] == 2  # one passage: its body and its heading vector
+    loaded = load_index(index_dir, model_id=embedder.model_id)
+    assert [p.id for p in loaded.passages] == [p.id for p in changed]
+    manifest = read_manifest(index_dir)
+    assert manifest and manifest["model"] == embedder.model_id and manifest["built_at"] and manifest["content_hash"]
+
+
+def test_refuses_an_index_built_with_another_model(small_content: Path, embedder, tmp_path: Path) -> None:
+    passages = load_collection(small_content, TAXONOMY).passages[:2]
+    build_index(passages, tmp_path, model_id="some-other-model:123", encode=embedder.encode)
+    with pytest.raises(IndexModelMismatch, match="built with model 'some-other-model:123'.*safar kb build"):
+        load_index(tmp_path, model_id=embedder.model_id)
+
+
+def test_missing_index_says_how_to_build(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="run `safar kb build`"):
+        load_index(tmp_path, model_id="x")
+
+
+@pytest.fixture(scope="module")
+def full_retriever(embedder) -> Retriever:
+    index_dir = REPO_ROOT / "var" / "index"
+    if read_manifest(index_dir) is None:
+        pytest.skip("no index in var/index; `make test` builds it before the suite")
+    return Retriever(load_index(index_dir, model_id=embedder.model_id), embedder, Gate.load())
+
+
+def test_quality_on_the_labelled_set(full_retriever: Retriever) -> None:
+    """The figures docs/benchmarks.md reports, held as a floor so a regression fails the build."""
+    questions = load_questions()
+    hybrid = run_method(full_retriever, questions, "hybrid")
+    bm25 = run_method(full_retriever, questions, "bm25")
+    dense = run_method(full_retriever, questions, "dense")
+    assert hybrid.hit3 >= 0.9
+    assert hybrid.hit1 > max(bm25.hit1, dense.hit1)
+    gate = gate_report(full_retriever.gate, hybrid.outcomes)
+    assert gate.abstained_uncovered >= 0.8
+    assert gate.correct_when_answered >= 0.9
+
+
+def test_gate_separates_covered_from_uncovered(full_retriever: Retriever) -> None:
+    covered = full_retriever.search("how do I get my provincial health insurance card", "CA", "en")
+    uncovered = full_retriever.search("who won the football world cup", "CA", "en")
+    assert covered.confident and covered.hits[0].passage.topic == "health_care"
+    assert not uncovered.confident
+    assert covered.confidence > uncovered.confidence

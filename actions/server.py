@@ -16,6 +16,16 @@ def main(argv: list[str] | None = None) -> None:
     from rasa_sdk.__main__ import main_from_args
     from rasa_sdk.endpoint import create_argument_parser
 
+    from actions.services import build_services, set_services
+    from safar.settings import get_settings
+
+    # Load the model, index and files once, before the first request, and pay the first
+    # encoding's one-off cost here rather than in a migrant's first question.
+    services = build_services(get_settings())
+    if services.retriever is not None:
+        services.retriever.search("warm up", None, "en")
+    set_services(services)
+
     args = create_argument_parser().parse_args(["--actions", "actions", *(sys.argv[1:] if argv is None else argv)])
     main_from_args(args)
 

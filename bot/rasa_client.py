@@ -70,6 +70,16 @@ class RasaClient:
                     await asyncio.sleep(0.3 * (attempt + 1))
         raise RasaUnreachable(str(last))
 
+    async def set_slots(self, sender: str, slots: dict[str, str | None]) -> None:
+        """Set slots on a conversation through Rasa's HTTP API (destination, language from the bot)."""
+        url = self._url.replace("/webhooks/rest/webhook", f"/conversations/{sender}/tracker/events")
+        events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
+        try:
+            resp = await self._client.post(url, json=events)
+            resp.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RasaUnreachable(str(exc)) from exc
+
     async def close(self) -> None:
         """Close the HTTP connection pool."""
         await self._client.aclose()

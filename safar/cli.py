@@ -26,7 +26,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Prepare and start everything."""
     from safar.run import run
 
-    return run(_settings(), country=args.country, language=args.language)
+    return run(_settings(), country=args.country, language=args.language, headless=args.headless)
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
@@ -54,6 +54,51 @@ def cmd_rasa_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    """One message through Rasa and the actions."""
+    import json
+
+    from safar.ask import ask
+
+    item = {"text": args.text, "country": args.country, "language": args.language}
+    outcome = ask(_settings(), [item])[0]
+    if args.json:
+        print(json.dumps(outcome.as_json(), ensure_ascii=False, indent=1))
+    else:
+        print(outcome.reply)
+        for title in outcome.buttons:
+            print(f"  [{title}]")
+        detail = f"route: {outcome.route}, intent: {outcome.intent} ({outcome.confidence})"
+        if outcome.passages:
+            detail += ", passage: " + outcome.passages[0]["id"]
+        print(f"-- {detail}, {outcome.seconds * 1000:.0f} ms", file=sys.stderr)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Many messages from a JSONL file, one JSON line out per message."""
+    import json
+    from pathlib import Path
+
+    from safar.ask import ask, read_jsonl
+
+    path = Path(args.input)
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    try:
+        items = read_jsonl(path.read_text(encoding="utf-8").splitlines())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+    outcomes = ask(_settings(), items)
+    lines = [json.dumps({"id": item.get("id"), **o.as_json()}, ensure_ascii=False) for item, o in zip(items, outcomes)]
+    if args.out:
+        Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"Wrote {len(lines)} results to {args.out}", file=sys.stderr)
+    else:
+        print("\n".join(lines))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="safar", description="Safar: pre-departure questions on Telegram.")
@@ -62,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="prepare and start Rasa, the action server and the bot (or the console chat)")
     p.add_argument("--country", help="console chat: destination, e.g. CA")
     p.add_argument("--language", help="console chat: language, e.g. en")
+    p.add_argument("--headless", action="store_true", help="only Rasa and the action server (for `safar ask`, a bot elsewhere)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("prepare", help="migrate the database, train the Rasa model and build the index if stale")
@@ -74,6 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = rasa.add_parser("train", help="train the model when config.yml or nlu/ changed")
     p.add_argument("--force", action="store_true", help="train even when the model is current")
     p.set_defaults(func=cmd_rasa_train)
+
+    p = sub.add_parser("ask", help="one message through the whole pipeline (Rasa + actions), as a new conversation")
+    p.add_argument("text")
+    p.add_argument("--country", help="destination, e.g. CA")
+    p.add_argument("--language", default="en")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("replay", help="many messages from a JSONL file through the pipeline")
+    p.add_argument("input", help="JSONL: {\"id\", \"text\", \"country\", \"language\"} per line")
+    p.add_argument("--out", help="write results here instead of stdout")
+    p.set_defaults(func=cmd_replay)
 
     from knowledge_base.commands import register as register_kb
 

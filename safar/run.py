@@ -22,13 +22,13 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def run(settings: Settings, *, country: str | None = None, language: str | None = None) -> int:
+def run(settings: Settings, *, country: str | None = None, language: str | None = None, headless: bool = False) -> int:
     """Start everything; return the exit code. Ctrl-C stops every child."""
     prepare_all(settings)
-    console = settings.telegram_token is None
+    console = settings.telegram_token is None and not headless
     env = _child_env()
     specs = [rasa_spec(settings, log=console), action_spec(settings, log=console, env=env)]
-    if not console:
+    if not console and not headless:
         specs.append(bot_spec(settings, env=env))
     supervisor = Supervisor(settings.host)
     supervisor.check_ports(specs)
@@ -36,7 +36,9 @@ def run(settings: Settings, *, country: str | None = None, language: str | None 
     def _terminate(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    # Both, explicitly: a shell starts background jobs with SIGINT ignored, which Python keeps.
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     try:
         for spec in specs:
             supervisor.start(spec)
@@ -54,7 +56,8 @@ def run(settings: Settings, *, country: str | None = None, language: str | None 
                      timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries)
             )
             return 0
-        say("Safar is running: Rasa, the action server and the Telegram bot. Press Ctrl-C to stop.")
+        what = "Rasa and the action server (no bot: --headless)" if headless else "Rasa, the action server and the Telegram bot"
+        say(f"Safar is running: {what}. Press Ctrl-C to stop.")
         while (failed := supervisor.failed()) is None:
             time.sleep(1)
         say(f"error: {failed.spec.name} stopped with code {failed.proc.returncode}; stopping the rest.")

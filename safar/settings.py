@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     embedding_model: str = ""
     taxonomy_path: Path = REPO_ROOT / "knowledge_base" / "taxonomy.yml"
 
+    # Dialogue
+    crisis_contacts: str = "sample"  # file name under knowledge_base/crisis_contacts/, without .yml
+    handoff_reply_hours: int = Field(default=24, ge=1)  # what migrants are told to expect
+
     @field_validator("telegram_token", "pseudonym_key", "trainer_chat_id", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -1,0 +1,288 @@
+"""Safar's custom actions: answer from the knowledge base, hand off, crisis protocol, settings, feedback.
+
+Every action first runs the crisis safety net on the message, whatever intent Rasa chose, so a
+person at risk is never answered from the knowledge base or sent a menu. Each action emits one
+structured message (`{"safar": {...}}`) that the bot reads: the route, the passages used, and a
+handoff payload the bot turns into a ticket. Reply texts live in the domain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.question_log import LoggedQuestion
+from actions.services import Services, get_services
+from actions.turn import COUNTRIES, LANGUAGES, Turn, country_name
+from retrieval.retriever import SearchResult
+
+log = logging.getLogger(__name__)
+
+Events = list[EventType]
+
+# Why a question went to a trainer; the handoff queue groups and prioritises by these.
+ASKED_FOR_PERSON = "asked_for_person"
+CASE_SPECIFIC = "case_specific"
+BELOW_GATE = "below_confidence_gate"
+RATED_UNHELPFUL = "rated_unhelpful"
+CRISIS = "crisis"
+TECHNICAL_FAILURE = "technical_failure"
+
+
+def emit(dispatcher: CollectingDispatcher, turn: Turn, route: str, *, passages: list[dict[str, Any]] | None = None,
+         handoff: dict[str, Any] | None = None, logged_text: str | None = None, **extra: Any) -> None:
+    """Send the structured message that tells the bot (and `safar ask`) what happened."""
+    dispatcher.utter_message(json_message={"safar": {
+        "route": route, "intent": turn.intent, "confidence": round(turn.confidence, 4),
+        "country": turn.country, "language": turn.language, "passages": passages or [],
+        "handoff": handoff, "logged_text": logged_text, **extra,
+    }})
+
+
+def handoff_payload(turn: Turn, reason: str) -> dict[str, Any]:
+    """What the bot needs to open a ticket."""
+    return {"reason": reason, "priority": "urgent" if reason == CRISIS else "normal", "question": turn.text,
+            "country": turn.country, "language": turn.language}
+
+
+def run_crisis(dispatcher: CollectingDispatcher, turn: Turn, services: Services, detected_by: str) -> Events:
+    """Calm words and the local emergency contacts at once, then an urgent ticket. No menu, no retrieval."""
+    dispatcher.utter_message(response="utter_crisis")
+    dispatcher.utter_message(text=services.contacts.render(turn.language))
+    dispatcher.utter_message(response="utter_crisis_followup")
+    emit(dispatcher, turn, "crisis", handoff=handoff_payload(turn, CRISIS), detected_by=detected_by)
+    return [SlotSet("awaiting", None)]
+
+
+def run_handoff(dispatcher: CollectingDispatcher, turn: Turn, services: Services, reason: str) -> Events:
+    """Tell the user a trainer will answer and about when; the bot opens the ticket."""
+    dispatcher.utter_message(response="utter_handoff", hours=services.handoff_hours)
+    emit(dispatcher, turn, "handoff", handoff=handoff_payload(turn, reason))
+    return [SlotSet("awaiting", None)]
+
+
+class SafarAction(Action, ABC):
+    """Base: crisis safety net first, then `act`; any failure still gives a reply and a handoff."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> Events:
+        """Rasa-sdk entry point."""
+        turn = Turn.from_tracker(tracker)
+        try:
+            services = get_services()
+            if services.crisis.matches(turn.text) and self.name() != "action_crisis":
+                return run_crisis(dispatcher, turn, services, detected_by="safety_net")
+            return await self.act(dispatcher, turn, services)
+        except Exception as exc:  # noqa: BLE001 - the user must get a reply whatever failed
+            # The type only: exception texts can carry the user's words.
+            log.error("%s failed with %s; handing the question to a trainer", self.name(), type(exc).__name__)
+            dispatcher.utter_message(response="utter_technical_problem")
+            emit(dispatcher, turn, "handoff", handoff=handoff_payload(turn, TECHNICAL_FAILURE))
+            return []
+
+    @abstractmethod
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        """The action's own work."""
+
+
+class ActionCrisis(SafarAction):
+    """Intent `crisis`."""
+
+    def name(self) -> str:
+        return "action_crisis"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        return run_crisis(dispatcher, turn, services, detected_by="intent")
+
+
+class ActionSmalltalk(SafarAction):
+    """Greeting, goodbye, thanks, what the bot is: replies from the domain."""
+
+    RESPONSES = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank",
+                 "bot_capabilities": "utter_capabilities"}
+
+    def name(self) -> str:
+        return "action_smalltalk"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        dispatcher.utter_message(response=self.RESPONSES.get(turn.intent, "utter_capabilities"))
+        emit(dispatcher, turn, "smalltalk")
+        return []
+
+
+class ActionOutOfScope(SafarAction):
+    """Say briefly what Safar is for; never retrieve something unrelated."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        dispatcher.utter_message(response="utter_out_of_scope")
+        emit(dispatcher, turn, "out_of_scope")
+        return []
+
+
+async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Turn, services: Services,
+                                     *, on_miss: str) -> Events:
+    """Retrieve for the user's destination and language; answer above the gate, else `on_miss`."""
+    if turn.country is None:
+        dispatcher.utter_message(response="utter_ask_country", buttons=country_buttons())
+        emit(dispatcher, turn, "clarify", reason="no_destination")
+        return [SlotSet("awaiting", None)]
+    result: SearchResult | None = None
+    if services.retriever is not None:
+        # Encoding and FAISS are CPU work: keep them off the event loop.
+        result = await asyncio.to_thread(services.retriever.search, turn.text, turn.country, turn.language, 3)
+    passages = [
+        {"id": h.passage.id, "country": h.passage.country, "topic": h.passage.topic, "language": h.passage.language,
+         "score": round(h.score, 6)}
+        for h in (result.hits if result else [])
+    ]
+    if result is not None and result.confident:
+        best = result.hits[0].passage
+        logged = services.question_log.record(LoggedQuestion(
+            turn.sender, turn.text, turn.country, turn.language, turn.intent, turn.confidence, "answer", passages[:1]))
+        if result.fell_back_from:
+            dispatcher.utter_message(response="utter_answer_in_english")
+        dispatcher.utter_message(
+            text=f"{best.title} — {best.heading}\n\n{best.text}",
+        )
+        dispatcher.utter_message(response="utter_source", url=best.source)
+        dispatcher.utter_message(response="utter_ask_helpful")
+        emit(dispatcher, turn, "answer", passages=passages[:1], logged_text=logged,
+             source=best.source, answer_language=result.language, gate=round(result.confidence, 4))
+        return [SlotSet("awaiting", "helpful"), SlotSet("last_passage", best.id)]
+    route = "clarify" if on_miss == "clarify" else "handoff"
+    logged = services.question_log.record(LoggedQuestion(
+        turn.sender, turn.text, turn.country, turn.language, turn.intent, turn.confidence, route, []))
+    if on_miss == "clarify":
+        dispatcher.utter_message(response="utter_clarify")
+        emit(dispatcher, turn, "clarify", logged_text=logged)
+        return [SlotSet("awaiting", "trainer")]
+    dispatcher.utter_message(response="utter_no_good_answer")
+    emit(dispatcher, turn, "handoff", logged_text=logged, handoff=handoff_payload(turn, BELOW_GATE),
+         gate=round(result.confidence, 4) if result else None)
+    return [SlotSet("awaiting", None)]
+
+
+class ActionAnswer(SafarAction):
+    """Intent `ask_info`: the knowledge base, gated; below the gate the question goes to a trainer."""
+
+    def name(self) -> str:
+        return "action_answer"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        return await answer_from_knowledge_base(dispatcher, turn, services, on_miss="handoff")
+
+
+class ActionFallback(SafarAction):
+    """NLU was unsure: try the knowledge base before asking the user to say more."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        return await answer_from_knowledge_base(dispatcher, turn, services, on_miss="clarify")
+
+
+class ActionHandoff(SafarAction):
+    """Intents `request_human` and `personal_case`."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        reason = CASE_SPECIFIC if turn.intent == "personal_case" else ASKED_FOR_PERSON
+        return run_handoff(dispatcher, turn, services, reason)
+
+
+def country_buttons() -> list[dict[str, str]]:
+    """One button per destination."""
+    return [{"title": country_name(c, "en"), "payload": f'/choose_country{{"country":"{c}"}}'} for c in COUNTRIES]
+
+
+class ActionSetCountry(SafarAction):
+    """Intent `choose_country`: set the destination from the entity, or ask with buttons."""
+
+    def name(self) -> str:
+        return "action_set_country"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        chosen = turn.entities.get("country")
+        if chosen not in COUNTRIES:
+            dispatcher.utter_message(response="utter_ask_country", buttons=country_buttons())
+            emit(dispatcher, turn, "clarify", reason="unknown_country")
+            return []
+        dispatcher.utter_message(response="utter_country_set", country_name=country_name(chosen, turn.language))
+        emit(dispatcher, turn, "smalltalk", set={"country": chosen})
+        return [SlotSet("country", chosen)]
+
+
+class ActionSetLanguage(SafarAction):
+    """Intent `choose_language`: confirm in the new language (the slot is not set yet when Rasa renders)."""
+
+    def name(self) -> str:
+        return "action_set_language"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        chosen = turn.entities.get("language")
+        if chosen not in LANGUAGES:
+            dispatcher.utter_message(response="utter_ask_language", buttons=[
+                {"title": title, "payload": f'/choose_language{{"language":"{code}"}}'}
+                for code, title in (("en", "English"), ("fr", "Français"), ("ar", "العربية"), ("fa", "دری / فارسی"), ("uk", "Українська"))
+            ])
+            emit(dispatcher, turn, "clarify", reason="unknown_language")
+            return []
+        dispatcher.utter_message(response=f"utter_language_set_{chosen}")
+        emit(dispatcher, turn, "smalltalk", set={"language": chosen})
+        return [SlotSet("language", chosen)]
+
+
+class ActionFeedback(SafarAction):
+    """Intents `feedback_positive` / `feedback_negative`: record it; unhelpful offers a trainer."""
+
+    def name(self) -> str:
+        return "action_feedback"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        return record_feedback(dispatcher, turn, services, helpful=turn.intent == "feedback_positive")
+
+
+def record_feedback(dispatcher: CollectingDispatcher, turn: Turn, services: Services, *, helpful: bool) -> Events:
+    """Store helpful / not helpful; after "not helpful" offer a trainer."""
+    services.question_log.record_feedback(turn.sender, helpful)
+    if helpful:
+        dispatcher.utter_message(response="utter_glad")
+        emit(dispatcher, turn, "smalltalk", feedback="helpful")
+        return [SlotSet("awaiting", None)]
+    dispatcher.utter_message(response="utter_offer_trainer")
+    emit(dispatcher, turn, "clarify", feedback="unhelpful")
+    return [SlotSet("awaiting", "trainer_after_unhelpful")]
+
+
+class ActionYesNo(SafarAction):
+    """Intents `affirm` / `deny`: their meaning depends on what Safar last asked."""
+
+    def name(self) -> str:
+        return "action_yes_no"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        awaiting = turn.slots.get("awaiting")
+        yes = turn.intent == "affirm"
+        if awaiting == "helpful":
+            return record_feedback(dispatcher, turn, services, helpful=yes)
+        if awaiting in ("trainer", "trainer_after_unhelpful"):
+            if yes:
+                reason = RATED_UNHELPFUL if awaiting == "trainer_after_unhelpful" else BELOW_GATE
+                return run_handoff(dispatcher, turn, services, reason)
+            dispatcher.utter_message(response="utter_ok_anything_else")
+            emit(dispatcher, turn, "smalltalk")
+            return [SlotSet("awaiting", None)]
+        dispatcher.utter_message(response="utter_ok_anything_else")
+        emit(dispatcher, turn, "smalltalk")
+        return []

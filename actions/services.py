@@ -1,0 +1,63 @@
+"""The action server's services, built once at start (retriever, crisis net, contacts, log)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from actions.crisis import CrisisContacts, CrisisDetector
+from actions.question_log import NoQuestionLog, QuestionLog
+from retrieval.retriever import Retriever
+from safar.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the actions need, shared by all requests."""
+
+    retriever: Retriever | None
+    crisis: CrisisDetector
+    contacts: CrisisContacts
+    question_log: QuestionLog
+    handoff_hours: int
+
+
+def build_services(settings: Settings) -> Services:
+    """Load the model, index and files; a missing index leaves retrieval off (questions go to trainers)."""
+    from retrieval.index import IndexMissing, IndexModelMismatch
+
+    try:
+        retriever: Retriever | None = Retriever.open(settings.index_dir, settings.resolved_embedding_model())
+    except (IndexMissing, IndexModelMismatch) as exc:
+        log.error("knowledge base unavailable, questions will go to trainers: %s", exc)
+        retriever = None
+    contacts = CrisisContacts.load(settings.crisis_contacts)
+    if contacts.status != "verified":
+        log.warning("crisis contacts %r are %s, not verified: fill in and verify your programme's file",
+                    settings.crisis_contacts, contacts.status or "unreviewed")
+    return Services(
+        retriever=retriever,
+        crisis=CrisisDetector.load(),
+        contacts=contacts,
+        question_log=NoQuestionLog(),
+        handoff_hours=settings.handoff_reply_hours,
+    )
+
+
+_services: Services | None = None
+
+
+def set_services(services: Services) -> None:
+    """Install the services (the server at start; tests with their own)."""
+    global _services
+    _services = services
+
+
+def get_services() -> Services:
+    """The installed services, built from the settings on first use."""
+    global _services
+    if _services is None:
+        _services = build_services(get_settings())
+    return _services

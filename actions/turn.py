@@ -1,0 +1,69 @@
+"""What an action needs to know about the current message, read once from the tracker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa_sdk import Tracker
+
+LANGUAGES = ("en", "fr", "ar", "fa", "uk")
+COUNTRIES = ("CA", "DE", "NO", "AU", "US")
+
+COUNTRY_NAMES: dict[str, dict[str, str]] = {
+    "CA": {"en": "Canada", "fr": "Canada", "ar": "كندا", "fa": "کانادا", "uk": "Канада"},
+    "DE": {"en": "Germany", "fr": "Allemagne", "ar": "ألمانيا", "fa": "آلمان", "uk": "Німеччина"},
+    "NO": {"en": "Norway", "fr": "Norvège", "ar": "النرويج", "fa": "نروژ", "uk": "Норвегія"},
+    "AU": {"en": "Australia", "fr": "Australie", "ar": "أستراليا", "fa": "استرالیا", "uk": "Австралія"},
+    "US": {"en": "the United States", "fr": "les États-Unis", "ar": "الولايات المتحدة", "fa": "آمریکا", "uk": "США"},
+}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The user's message with destination, language, intent and entities."""
+
+    sender: str  # a pseudonym (the bot never sends Telegram ids to Rasa)
+    text: str
+    intent: str
+    confidence: float
+    country: str | None
+    language: str
+    entities: dict[str, str] = field(default_factory=dict)
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_tracker(cls, tracker: Tracker) -> "Turn":
+        """Read the turn; the message's metadata (set by the bot per message) wins over slots."""
+        latest = tracker.latest_message or {}
+        metadata = latest.get("metadata") or {}
+        intent = latest.get("intent") or {}
+        entities = {e.get("entity"): str(e.get("value")) for e in latest.get("entities") or [] if e.get("entity")}
+        country = _known(metadata.get("country") or tracker.get_slot("country"), COUNTRIES)
+        language = _known(metadata.get("language") or tracker.get_slot("language"), LANGUAGES) or "en"
+        return cls(
+            sender=tracker.sender_id,
+            text=str(latest.get("text") or ""),
+            intent=str(intent.get("name") or ""),
+            confidence=float(intent.get("confidence") or 0.0),
+            country=country,
+            language=language,
+            entities=entities,
+            slots=dict(tracker.current_slot_values()),
+        )
+
+
+def _known(value: object, allowed: tuple[str, ...]) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    for option in allowed:
+        if value.lower() == option.lower():
+            return option
+    return None
+
+
+def country_name(country: str, language: str) -> str:
+    """The destination's name in the user's language."""
+    names = COUNTRY_NAMES.get(country, {})
+    return names.get(language) or names.get("en") or country

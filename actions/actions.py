@@ -187,6 +187,9 @@ class ActionFallback(SafarAction):
         return "action_fallback"
 
     async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        if turn.best_guess == "crisis":
+            # Unsure, but crisis was the best guess: a false alarm costs a trainer a minute.
+            return run_crisis(dispatcher, turn, services, detected_by="fallback_guess")
         return await answer_from_knowledge_base(dispatcher, turn, services, on_miss="clarify")
 
 

@@ -31,6 +31,12 @@ class Turn:
     language: str
     entities: dict[str, str] = field(default_factory=dict)
     slots: dict[str, Any] = field(default_factory=dict)
+    ranking: tuple[tuple[str, float], ...] = ()  # the classifier's intents before any fallback
+
+    @property
+    def best_guess(self) -> str | None:
+        """The classifier's top intent even when the fallback took over."""
+        return self.ranking[0][0] if self.ranking else None
 
     @classmethod
     def from_tracker(cls, tracker: Tracker) -> "Turn":
@@ -50,6 +56,11 @@ class Turn:
             language=language,
             entities=entities,
             slots=dict(tracker.current_slot_values()),
+            ranking=tuple(
+                (str(r.get("name")), float(r.get("confidence") or 0.0))
+                for r in latest.get("intent_ranking") or []
+                if r.get("name") and r.get("name") != "nlu_fallback"
+            ),
         )
 
 

@@ -36,6 +36,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calibrate", action="store_true", help="refit the gate on the tune half and save it")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--abstain-target", type=float, default=0.85,
+                        help="with --calibrate: share of uncovered tune questions the gate must hold back")
     args = parser.parse_args()
 
     settings = get_settings()
@@ -67,7 +69,7 @@ def main() -> int:
     gate = retriever.gate
     if args.calibrate:
         weights = gate.dense_weight
-        gate = fit_gate(tune)
+        gate = fit_gate(tune, min_abstain=args.abstain_target)
         gate.dense_weight = weights
         gate.save()
     held_out = gate_report(gate, test)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GATE_FILE = Path(__file__).resolve().parent / "calibration.json"
-FEATURES = ("dense_top", "dense_max", "dense_margin", "bm25_top", "agree", "english")
+FEATURES = ("dense_top", "dense_max", "dense_margin", "bm25_top", "coverage", "agree", "english")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class GateFeatures:
     dense_max: float  # best cosine of any allowed passage (the dense ranking's first)
     dense_margin: float  # its cosine minus the next passage's best cosine
     bm25_top: float  # squashed BM25 score of the fused top passage, 0..1
+    coverage: float  # share of the query's terms found in the top passage: "parrot" is in no passage
     agree: float  # 1 when the dense and BM25 rankings have the same first passage
     english: float  # 1 for English queries (the embedding model is English)
 
@@ -38,7 +39,7 @@ class GateFeatures:
 class Gate:
     """Logistic model plus threshold."""
 
-    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 1.0, 0.0])
+    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 3.0, 1.0, 0.0])
     bias: float = -6.0
     threshold: float = 0.5
     fitted_on: str = "hand-set defaults (run benchmarks/retrieval.py --calibrate)"

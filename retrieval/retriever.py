@@ -74,9 +74,11 @@ class Retriever:
         self._language = np.array([p.language for p in self.passages])
         # One BM25 model per language: tokenisation and statistics differ by language.
         self._bm25: dict[str, tuple[bm25s.BM25, np.ndarray]] = {}
+        self._terms: dict[int, frozenset[str]] = {}
         for lang in sorted(set(self._language.tolist())):
             rows = np.flatnonzero(self._language == lang)
             corpus = [tokenize(self.passages[i].embed_text + " " + self.passages[i].title, lang) for i in rows]
+            self._terms.update({int(r): frozenset(toks) for r, toks in zip(rows, corpus)})
             model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
             model.index(corpus, show_progress=False)
             self._bm25[lang] = (model, rows)
@@ -148,11 +150,14 @@ class Retriever:
             return [], None
         top = order[0]
         others = [c for r, c in cos.items() if r != top]
+        query_terms = set(tokenize(query, language))
+        coverage = len(query_terms & self._terms.get(top, frozenset())) / len(query_terms) if query_terms else 0.0
         features = GateFeatures(
             dense_top=cos.get(top, 0.0),
             dense_max=max(cos.values()) if cos else 0.0,
             dense_margin=cos.get(top, 0.0) - (max(others) if others else 0.0),
             bm25_top=squash_bm25(bm.get(top, 0.0)),
+            coverage=coverage,
             agree=1.0 if dense_rank[:1] == lex_rank[:1] else 0.0,
             english=1.0 if language == "en" else 0.0,
         )

@@ -35,8 +35,7 @@ def rasa_spec(settings: Settings, *, log: bool) -> ServiceSpec:
 def action_spec(settings: Settings, *, log: bool, env: dict[str, str]) -> ServiceSpec:
     """The rasa-sdk action server with Safar's actions."""
     argv = [sys.executable, "-m", "actions.server", "--port", str(settings.action_port)]
-    # rasa-sdk listens on every interface unless told otherwise; the action server is internal.
-    env = {**env, "SANIC_HOST": settings.host}
+    env = {**env, "SAFAR_HOST": settings.host, "SAFAR_ACTION_PORT": str(settings.action_port)}
     return ServiceSpec(
         name="action", argv=argv, env=env, cwd=REPO_ROOT,
         ready_url=f"{settings.action_url}/health", port=settings.action_port,

@@ -90,3 +90,33 @@ def embedder():
 def repo_root() -> Path:
     """The repository root."""
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def pipeline_settings(tmp_path_factory: pytest.TempPathFactory):
+    """Real Rasa and action servers on free ports, on the trained model and built index; stopped after the run."""
+    import socket
+
+    from safar.rasa_env import RASA_BIN, model_path
+    from safar.services import action_spec, rasa_spec
+    from safar.supervisor import Supervisor
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    var = tmp_path_factory.mktemp("pipeline")
+    settings = Settings(_env_file=None, var_dir=var, index_dir=REPO_ROOT / "var" / "index",
+                        rasa_port=free_port(), action_port=free_port())
+    if not RASA_BIN.exists() or not model_path(settings).exists() or not (settings.index_dir / "manifest.json").exists():
+        pytest.skip("Rasa environment, model or index missing; `make test` prepares them")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "SAFAR_INDEX_DIR": str(settings.index_dir)}
+    supervisor = Supervisor()
+    for spec in (rasa_spec(settings, log=True), action_spec(settings, log=True, env=env)):
+        supervisor.start(spec)
+    try:
+        supervisor.wait_ready(240)
+        yield settings
+    finally:
+        supervisor.stop()

@@ -7,12 +7,9 @@ from collections.abc import Callable
 from knowledge_base.passages import Collection, load_collection
 from knowledge_base.taxonomy import load_taxonomy
 from retrieval.embedder import Embedder, model_id
+from retrieval.errors import ContentInvalid
 from retrieval.index import BuildReport, build_index, collection_hash, read_manifest
 from safar.settings import Settings
-
-
-class ContentInvalid(RuntimeError):
-    """The collection has validation errors; the index is not built from it."""
 
 
 def load_content(settings: Settings) -> Collection:

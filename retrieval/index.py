@@ -19,6 +19,7 @@ import faiss
 import numpy as np
 
 from knowledge_base.passages import Passage
+from retrieval.errors import IndexMissing, IndexModelMismatch
 
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
@@ -27,14 +28,6 @@ FAISS_FILE = "passages.faiss"
 # Each passage has two vectors: its body (row i) and its title + heading (row N + i). Short
 # questions often match what a passage is about better than its whole text.
 VECTORS_PER_PASSAGE = 2
-
-
-class IndexMissing(RuntimeError):
-    """No index has been built yet."""
-
-
-class IndexModelMismatch(RuntimeError):
-    """The index was built with another embedding model than the one configured."""
 
 
 def collection_hash(passages: list[Passage]) -> str:

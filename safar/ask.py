@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.rasa_client import RasaClient, Reply
-from safar.prepare import say
 from safar.services import action_spec, rasa_spec
 from safar.settings import Settings
 from safar.supervisor import Supervisor
@@ -37,7 +36,7 @@ def pipeline(settings: Settings) -> Iterator[None]:
         return
     import os
 
-    from safar.prepare import prepare_all
+    from safar.prepare import prepare_all, say
 
     prepare_all(settings)
     env = dict(os.environ)

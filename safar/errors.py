@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from retrieval.build import ContentInvalid
-from retrieval.index import IndexMissing, IndexModelMismatch
+from retrieval.errors import ContentInvalid, IndexMissing, IndexModelMismatch
 from safar.rasa_env import RasaUnavailable
 from safar.supervisor import StartupError
-from storage.db import DatabaseUnavailable
+from storage.errors import DatabaseUnavailable
 
 OPERATOR_ERRORS: tuple[type[Exception], ...] = (
     DatabaseUnavailable, RasaUnavailable, StartupError, ContentInvalid, IndexMissing, IndexModelMismatch,

@@ -9,9 +9,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-
-class DatabaseUnavailable(RuntimeError):
-    """The database URL is malformed or the server does not answer; the message says what to do."""
+from storage.errors import DatabaseUnavailable
 
 
 def _normalise(url: str) -> str:

@@ -150,7 +150,8 @@ async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Tur
         if result.fell_back_from:
             dispatcher.utter_message(response="utter_answer_in_english")
         dispatcher.utter_message(
-            text=f"{best.title} — {best.heading}\n\n{best.text}",
+            # One newline: Rasa's REST channel turns every blank line into a separate message.
+            text=f"{best.title} — {best.heading}\n{best.text}",
         )
         dispatcher.utter_message(response="utter_source", url=best.source)
         dispatcher.utter_message(response="utter_ask_helpful")

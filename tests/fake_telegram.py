@@ -1,0 +1,134 @@
+"""A fake Telegram Bot API server on loopback: real HTTP, real JSON shapes, recorded calls.
+
+The real python-telegram-bot client inside the real bot talks to it; tests inject updates and
+read what the bot sent. Only the methods the bot uses are implemented.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "Safar", "username": "safar_test_bot",
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+@dataclass
+class Call:
+    """One Bot API request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeTelegram:
+    """Start with `await fake.start()`; the bot's base URL is `fake.base_url`."""
+
+    token: str = "123456:TEST-TOKEN"
+    calls: list[Call] = field(default_factory=list)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    @property
+    def base_url(self) -> str:
+        """What SAFAR_TELEGRAM_API_URL is set to (the token is appended by the client)."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> None:
+        """Listen on a free loopback port."""
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        """Shut the server down."""
+        if self._runner:
+            await self._runner.cleanup()
+
+    # -- what tests do -------------------------------------------------------------------
+    def user(self, user_id: int, language: str = "en") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": language}
+
+    def send_text(self, user_id: int, text: str, language: str = "en") -> None:
+        """Queue a private text message from a user."""
+        message: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
+                                   "chat": {"id": user_id, "type": "private"}, "from": self.user(user_id, language),
+                                   "text": text}
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self._updates.append({"update_id": next(self._update_ids), "message": message})
+
+    def press(self, user_id: int, data: str) -> str:
+        """Queue a button press; returns the callback query id."""
+        qid = f"cb{next(self._message_ids)}"
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": {"id": user_id, "type": "private"}, "from": BOT_USER, "text": "..."}
+        self._updates.append({"update_id": next(self._update_ids), "callback_query": {
+            "id": qid, "from": self.user(user_id), "chat_instance": str(user_id), "data": data, "message": message}})
+        return qid
+
+    def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Parameters of the calls of one method (to one chat)."""
+        return [c.params for c in self.calls if c.method == method
+                and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+
+    async def wait_for(self, count: int, method: str = "sendMessage", chat_id: int | None = None,
+                       timeout: float = 30) -> list[dict[str, Any]]:
+        """Wait until the bot made at least `count` such calls."""
+        deadline = time.monotonic() + timeout
+        while len(self.sent(method, chat_id)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} {method} calls, got {self.sent(method, chat_id)}")
+            await asyncio.sleep(0.05)
+        return self.sent(method, chat_id)
+
+    # -- the Bot API ---------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            params = {}
+            for key, value in (await request.post()).items():
+                # python-telegram-bot sends non-string values JSON-encoded.
+                try:
+                    params[key] = json.loads(value) if isinstance(value, str) else value
+                except ValueError:
+                    params[key] = value
+        self.calls.append(Call(method, params))
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": True, "result": True})
+        return web.json_response({"ok": True, "result": await handler(params)})
+
+    async def _m_getMe(self, params: dict[str, Any]) -> Any:
+        return BOT_USER
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 1.0)
+        while True:
+            pending = [u for u in self._updates if u["update_id"] >= offset]
+            if pending or time.monotonic() >= deadline:
+                return pending
+            await asyncio.sleep(0.02)
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        return {"message_id": next(self._message_ids), "date": int(time.time()), "from": BOT_USER,
+                "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": str(params.get("text", ""))}

@@ -38,6 +38,8 @@ class Conversation:
             notices.append(Reply(text=text("too_long", turn.language)))
         metadata = {"country": turn.country, "language": turn.language}
         try:
+            # Slots drive the language of Rasa's own replies; the metadata backs up the actions.
+            await self._rasa.set_slots(turn.sender, {"country": turn.country, "language": turn.language})
             replies = await self._rasa.send(turn.sender, message, metadata)
         except RasaUnreachable as exc:
             # No user data in the log line: only what failed.

@@ -87,6 +87,19 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
+def full_retriever(embedder):
+    """The retriever over the real index that `make test` builds in var/index before the suite."""
+    from retrieval.gate import Gate
+    from retrieval.index import load_index, read_manifest
+    from retrieval.retriever import Retriever
+
+    index_dir = REPO_ROOT / "var" / "index"
+    if read_manifest(index_dir) is None:
+        pytest.skip("no index in var/index; `make test` builds it before the suite")
+    return Retriever(load_index(index_dir, model_id=embedder.model_id), embedder, Gate.load())
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The repository root."""
     return REPO_ROOT

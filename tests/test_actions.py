@@ -14,10 +14,7 @@ from actions import actions as A
 from actions.crisis import CrisisContacts, CrisisDetector
 from actions.question_log import LoggedQuestion, NoQuestionLog
 from actions.services import Services, set_services
-from retrieval.gate import Gate
-from retrieval.index import load_index, read_manifest
 from retrieval.retriever import Retriever
-from safar.settings import REPO_ROOT
 
 
 class RecordingLog(NoQuestionLog):
@@ -35,17 +32,9 @@ class RecordingLog(NoQuestionLog):
         self.feedback.append(helpful)
 
 
-@pytest.fixture(scope="module")
-def retriever(embedder) -> Retriever:
-    index_dir = REPO_ROOT / "var" / "index"
-    if read_manifest(index_dir) is None:
-        pytest.skip("no index in var/index; `make test` builds it first")
-    return Retriever(load_index(index_dir, model_id=embedder.model_id), embedder, Gate.load())
-
-
 @pytest.fixture
-def services(retriever: Retriever) -> Services:
-    s = Services(retriever=retriever, crisis=CrisisDetector.load(), contacts=CrisisContacts.load("sample"),
+def services(full_retriever: Retriever) -> Services:
+    s = Services(retriever=full_retriever, crisis=CrisisDetector.load(), contacts=CrisisContacts.load("sample"),
                  question_log=RecordingLog(), handoff_hours=24)
     set_services(s)
     return s

@@ -106,14 +106,6 @@ def test_missing_index_says_how_to_build(tmp_path: Path) -> None:
         load_index(tmp_path, model_id="x")
 
 
-@pytest.fixture(scope="module")
-def full_retriever(embedder) -> Retriever:
-    index_dir = REPO_ROOT / "var" / "index"
-    if read_manifest(index_dir) is None:
-        pytest.skip("no index in var/index; `make test` builds it before the suite")
-    return Retriever(load_index(index_dir, model_id=embedder.model_id), embedder, Gate.load())
-
-
 def test_quality_on_the_labelled_set(full_retriever: Retriever) -> None:
     """The figures docs/benchmarks.md reports, held as a floor so a regression fails the build."""
     questions = load_questions()

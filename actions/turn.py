@@ -7,16 +7,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-LANGUAGES = ("en", "fr", "ar", "fa", "uk")
-COUNTRIES = ("CA", "DE", "NO", "AU", "US")
-
-COUNTRY_NAMES: dict[str, dict[str, str]] = {
-    "CA": {"en": "Canada", "fr": "Canada", "ar": "كندا", "fa": "کانادا", "uk": "Канада"},
-    "DE": {"en": "Germany", "fr": "Allemagne", "ar": "ألمانيا", "fa": "آلمان", "uk": "Німеччина"},
-    "NO": {"en": "Norway", "fr": "Norvège", "ar": "النرويج", "fa": "نروژ", "uk": "Норвегія"},
-    "AU": {"en": "Australia", "fr": "Australie", "ar": "أستراليا", "fa": "استرالیا", "uk": "Австралія"},
-    "US": {"en": "the United States", "fr": "les États-Unis", "ar": "الولايات المتحدة", "fa": "آمریکا", "uk": "США"},
-}
+from safar.names import COUNTRIES, LANGUAGES, country_name  # noqa: F401 - re-exported for the actions
 
 
 @dataclass(frozen=True)
@@ -73,8 +64,3 @@ def _known(value: object, allowed: tuple[str, ...]) -> str | None:
             return option
     return None
 
-
-def country_name(country: str, language: str) -> str:
-    """The destination's name in the user's language."""
-    names = COUNTRY_NAMES.get(country, {})
-    return names.get(language) or names.get("en") or country

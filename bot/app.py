@@ -1,8 +1,9 @@
-"""The Telegram bot: thin handlers (read the update, call a service, render), wired in one place.
+"""The Telegram bot for migrants: thin handlers (read the update, call a service, render), wired in one place.
 
-This is the first version of the migrants' side: text through Rasa with the user's destination
-and language, Rasa's buttons as inline keyboards, `/start` with a deep-link payload such as
-`CA-en`. The fuller bot (consent, commands in every language, trainers' group) builds on it.
+Private chats only. Onboarding asks for consent to the privacy notice before any question is
+processed, then language and destination (a deep link such as `?start=CA-en` presets both).
+Text goes through Rasa with the user's pseudonym, destination and language; Rasa's buttons become
+inline keyboards. Bot-side buttons carry callback data `safar:<what>:<value>`.
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, MessageHandler, filters)
 
 from bot.conversation import Conversation, Turn
-from bot.rasa_client import RasaClient, Reply
-from bot.users import UserService
+from bot.i18n import LANGUAGES, gettext, supported
+from bot.ordering import PerUserUpdateProcessor
+from bot.rasa_client import RasaClient, RasaUnreachable, Reply
+from bot.users import UserService, UserView
+from safar.names import COUNTRIES, LANGUAGE_NAMES, country_name
 from safar.settings import Settings
 from storage.db import make_engine, make_sessionmaker
 
@@ -26,6 +32,12 @@ log = logging.getLogger(__name__)
 
 TELEGRAM_LIMIT = 4096
 _DEEP_LINK = re.compile(r"^(CA|DE|NO|AU|US)(?:-(en|fr|ar|fa|uk))?$", re.IGNORECASE)
+HandoffHook = Callable[[int, UserView, dict[str, Any]], Awaitable[None]]
+
+COMMANDS = (
+    ("help", "Help and examples"), ("country", "Change the destination country"), ("language", "Change the language"),
+    ("human", "Ask a trainer"), ("privacy", "How your data is used"), ("forget", "Delete all my data"),
+)
 
 
 def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -45,80 +57,232 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def language_keyboard() -> InlineKeyboardMarkup:
+    """One button per language, each named in itself."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(LANGUAGE_NAMES[l], callback_data=f"safar:lang:{l}")] for l in LANGUAGES])
+
+
+def country_keyboard(language: str | None) -> InlineKeyboardMarkup:
+    """One button per destination, named in the user's language."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(country_name(c, language), callback_data=f"safar:country:{c}")] for c in COUNTRIES])
+
+
+async def log_handoff(chat_id: int, user: UserView, payload: dict[str, Any]) -> None:
+    """Until the handoff queue exists: record that a handoff was asked for (no content, no ids)."""
+    log.warning("handoff requested (reason %s, priority %s) but no queue is configured",
+                payload.get("reason"), payload.get("priority"))
+
+
 class SafarBot:
     """Handlers of the migrants' private chats."""
 
-    def __init__(self, conversation: Conversation, users: UserService) -> None:
+    def __init__(self, conversation: Conversation, users: UserService, rasa: RasaClient, *,
+                 retention_days: int, processor: PerUserUpdateProcessor, on_handoff: HandoffHook = log_handoff) -> None:
         self.conversation = conversation
         self.users = users
+        self.rasa = rasa
+        self.retention_days = retention_days
+        self.on_handoff = on_handoff
+        self.processor = processor
+        # A question sent before consent, answered right after it (kept in memory only).
+        self._pending: dict[int, str] = {}
 
+    # -- commands ----------------------------------------------------------------------
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """`/start [CA-en]`: remember a destination and language given by a deep link, then greet."""
+        """`/start [CA-en]`: welcome, deep-link presets, then the privacy notice (or the next step)."""
         tg_user = update.effective_user
-        if tg_user is None or update.effective_message is None:
+        if tg_user is None:
             return
-        await asyncio.to_thread(self.users.get, tg_user.id, tg_user.language_code)
+        user = await asyncio.to_thread(self.users.get, tg_user.id, supported(tg_user.language_code))
         match = _DEEP_LINK.match(context.args[0]) if context.args else None
         if match:
-            await asyncio.to_thread(self.users.update, tg_user.id, country=match.group(1).upper(),
-                                    language=(match.group(2) or "").lower() or None)
-        await self._relay(update, "hello")
+            user = await asyncio.to_thread(self.users.update, tg_user.id, country=match.group(1).upper(),
+                                           language=(match.group(2) or "").lower() or None)
+        await self._say(update, gettext(user.language, "Welcome to Safar! I answer questions about your journey and your new life in the country you are moving to. I am a computer program; the trainers of your orientation course can also help you here."))
+        await self._next_step(update, user)
 
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/help`."""
+        user = await self._user(update)
+        await self._say(update, gettext(user.language, "Write your question in your own words, for example: “How do I find a flat?”\n/country – change the country you are moving to\n/language – change the language\n/human – ask a trainer\n/privacy – how your data is used\n/forget – delete all your data"))
+
+    async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/privacy`: the notice again (with the button if not yet accepted)."""
+        await self._privacy_notice(update, await self._user(update))
+
+    async def country(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/country`: choose the destination."""
+        user = await self._user(update)
+        await self._say(update, gettext(user.language, "Which country are you moving to?"), country_keyboard(user.language))
+
+    async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/language`: choose the language."""
+        user = await self._user(update)
+        await self._say(update, gettext(user.language, "Which language would you like?"), language_keyboard())
+
+    async def human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/human`: ask for a trainer (through Rasa, so the route and payload are the usual ones)."""
+        await self._relay(update, "/request_human")
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/forget`: confirm first; deleting cannot be undone."""
+        user = await self._user(update)
+        buttons = InlineKeyboardMarkup([
+            [InlineKeyboardButton(gettext(user.language, "Yes, delete everything"), callback_data="safar:forget:yes")],
+            [InlineKeyboardButton(gettext(user.language, "No, keep it"), callback_data="safar:forget:no")],
+        ])
+        await self._say(update, gettext(user.language, "This deletes your settings and your messages in Safar. It cannot be undone. Are you sure?"), buttons)
+
+    # -- messages ----------------------------------------------------------------------
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Free text: through Rasa."""
-        if update.effective_message and update.effective_message.text:
-            await self._relay(update, update.effective_message.text)
-
-    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A pressed button: answer the press at once, then send its payload through Rasa."""
-        query = update.callback_query
-        if query is None:
+        """Free text: through Rasa once the user has accepted the privacy notice."""
+        message = update.effective_message
+        if message is None or not message.text:
             return
-        await query.answer()
-        if query.data:
-            await self._relay(update, query.data)
+        user = await self._user(update)
+        if not user.consented:
+            self._pending[update.effective_user.id] = message.text  # type: ignore[union-attr]
+            await self._say(update, gettext(user.language, "Please press “I agree” below before your first question. I will answer the question you already sent right after."))
+            await self._privacy_notice(update, user)
+            return
+        await self._relay(update, message.text)
+
+    async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message is not answered again; the user is told how to ask anew."""
+        user = await self._user(update)
+        await self._say(update, gettext(user.language, "I answered the first version of your message. If your question changed, please send it again."))
 
     async def non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Photos, voice notes, stickers...: Safar reads text only."""
-        if update.effective_message:
-            await update.effective_message.reply_text(
-                "I can only read text messages. Please write your question, or type /human to ask a trainer.")
+        """Photos, voice notes, stickers, documents, locations: Safar reads text only."""
+        user = await self._user(update)
+        await self._say(update, gettext(user.language, "I can only read text messages. Please write your question, or send /human to ask a trainer."))
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A pressed button: answer the press at once, then act on its data."""
+        query = update.callback_query
+        if query is None or update.effective_user is None:
+            return
+        await query.answer()
+        data = query.data or ""
+        if data.startswith("/"):
+            user = await self._user(update)
+            if user.consented:
+                await self._relay(update, data)
+            return
+        parts = data.split(":")
+        if len(parts) != 3 or parts[0] != "safar":
+            log.info("ignored a button with unknown data")
+            return
+        _, what, value = parts
+        tg_id = update.effective_user.id
+        if what == "consent" and value == "yes":
+            user = await asyncio.to_thread(self.users.update, tg_id, consent=True)
+            await self._next_step(update, user)
+        elif what == "lang" and value in LANGUAGES:
+            user = await asyncio.to_thread(self.users.update, tg_id, language=value)
+            await self._say(update, gettext(value, "From now on I will write in English."))
+            await self._next_step(update, user, after_choice=True)
+        elif what == "country" and value in COUNTRIES:
+            user = await asyncio.to_thread(self.users.update, tg_id, country=value)
+            await self._say(update, gettext(user.language, "Your destination is now {country}.", country=country_name(value, user.language)))
+            await self._next_step(update, user, after_choice=True)
+        elif what == "forget" and value in ("yes", "no"):
+            await self._forget(update, confirmed=value == "yes")
+        else:
+            log.info("ignored a button with unknown data")
+
+    # -- helpers -----------------------------------------------------------------------
+    async def _user(self, update: Update) -> UserView:
+        tg_user = update.effective_user
+        assert tg_user is not None
+        return await asyncio.to_thread(self.users.get, tg_user.id, supported(tg_user.language_code))
+
+    async def _say(self, update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        parts = split_text(text)
+        for i, part in enumerate(parts):
+            # Plain text, no parse mode: nothing in a reply can break Telegram's markup.
+            await chat.send_message(part, reply_markup=markup if i == len(parts) - 1 else None)
+
+    async def _privacy_notice(self, update: Update, user: UserView) -> None:
+        text = gettext(user.language, "Before we start, please read how Safar treats your data:\n• I keep your country, your language and your questions for up to {days} days, to answer you and to improve the orientation courses. The course team never sees your name or your Telegram number; questions are stored without names or numbers.\n• If I pass your question to a trainer, the trainer reads it and your recent messages.\n• You can delete everything at any time with /forget.\nDo you agree?", days=self.retention_days)
+        markup = None if user.consented else InlineKeyboardMarkup(
+            [[InlineKeyboardButton(gettext(user.language, "I agree"), callback_data="safar:consent:yes")]])
+        await self._say(update, text, markup)
+
+    async def _next_step(self, update: Update, user: UserView, *, after_choice: bool = False) -> None:
+        """Onboarding: consent, then language, then destination; then any question sent before consent."""
+        if not user.consented:
+            await self._privacy_notice(update, user)
+        elif user.language is None:
+            await self._say(update, gettext(None, "Which language would you like?"), language_keyboard())
+        elif user.country is None:
+            await self._say(update, gettext(user.language, "Which country are you moving to?"), country_keyboard(user.language))
+        else:
+            pending = self._pending.pop(update.effective_user.id, None)  # type: ignore[union-attr]
+            if pending:
+                await self._relay(update, pending)
+            elif not after_choice:
+                await self._say(update, gettext(user.language, "Thank you. Ask me anything about life in {country}.",
+                                                country=country_name(user.country, user.language)))
+
+    async def _forget(self, update: Update, *, confirmed: bool) -> None:
+        tg_id = update.effective_user.id  # type: ignore[union-attr]
+        user = await self._user(update)
+        if not confirmed:
+            await self._say(update, gettext(user.language, "Nothing was deleted."))
+            return
+        key = await asyncio.to_thread(self.users.forget, tg_id)
+        self._pending.pop(tg_id, None)
+        try:
+            await self.rasa.reset(key)
+        except RasaUnreachable:
+            # Rasa's tracker store also expires conversations after the retention period.
+            log.warning("could not reset a Rasa conversation during /forget; it expires with the retention period")
+        await self._say(update, gettext(user.language, "Done. Everything about you in Safar has been deleted. Send /start if you want to begin again."))
 
     async def _relay(self, update: Update, text: str) -> None:
         tg_user, chat = update.effective_user, update.effective_chat
         if tg_user is None or chat is None:
             return
-        user = await asyncio.to_thread(self.users.get, tg_user.id, tg_user.language_code)
+        user = await self._user(update)
+        if self.processor.take_burst_notice(tg_user.id):
+            await self._say(update, gettext(user.language, "You sent many messages at once. I will answer them in order; please wait a moment."))
         await chat.send_action(ChatAction.TYPING)
         replies = await self.conversation.handle(Turn(user.pseudonym, text, user.country, user.language))
         for reply in replies:
-            changed = reply.custom.get("safar", {}).get("set") if reply.custom else None
-            if changed:
-                await asyncio.to_thread(self.users.update, tg_user.id, **changed)
-            if not reply.text:
-                continue
-            parts = split_text(reply.text)
-            for i, part in enumerate(parts):
-                # Plain text, no parse mode: nothing in a reply can break Telegram's markup.
-                await chat.send_message(part, reply_markup=keyboard(reply) if i == len(parts) - 1 else None)
+            facts = reply.custom.get("safar") if reply.custom else None
+            if facts:
+                if facts.get("set"):
+                    user = await asyncio.to_thread(self.users.update, tg_user.id, **facts["set"])
+                if facts.get("handoff"):
+                    await self.on_handoff(chat.id, user, facts["handoff"])
+            if reply.text:
+                await self._say(update, reply.text, keyboard(reply))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """One place for errors: log the type (never user content); the user gets a plain apology."""
     log.error("update failed: %s", type(context.error).__name__)
-    if isinstance(update, Update) and update.effective_chat:
-        await update.effective_chat.send_message("Sorry, something went wrong. Please try again in a minute.")
+    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
+        language = supported(update.effective_user.language_code) if update.effective_user else None
+        await update.effective_chat.send_message(gettext(language, "Sorry, something went wrong. Please try again in a minute."))
 
 
 def build_application(settings: Settings) -> Application:
-    """Wire the bot: services are built once in post_init and closed in post_shutdown."""
-    assert settings.telegram_token is not None
+    """Wire the bot; services are built once in post_init and closed in post_shutdown."""
+    if settings.telegram_token is None:
+        raise ValueError("SAFAR_TELEGRAM_TOKEN is not set")
     app = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .rate_limiter(AIORateLimiter())
-        .concurrent_updates(True)
+        # Up to 64 updates at once across users; each user's in order (bot/ordering.py).
+        .concurrent_updates(PerUserUpdateProcessor(64))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -131,26 +295,49 @@ async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     engine = make_engine(settings.resolved_database_url())
     rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries)
-    handlers = SafarBot(Conversation(rasa), UserService(make_sessionmaker(engine), settings.resolved_pseudonym_key()))
-    app.bot_data.update(engine=engine, rasa=rasa)
+    users = UserService(make_sessionmaker(engine), settings.resolved_pseudonym_key())
+    processor = app.update_processor
+    assert isinstance(processor, PerUserUpdateProcessor)
+    handlers = SafarBot(Conversation(rasa), users, rasa, retention_days=settings.retention_days, processor=processor)
+    app.bot_data.update(engine=engine, rasa=rasa, handlers=handlers)
     private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("start", handlers.start, filters=private))
+    for name, handler in (("start", handlers.start), ("help", handlers.help), ("privacy", handlers.privacy),
+                          ("country", handlers.country), ("language", handlers.language), ("human", handlers.human),
+                          ("forget", handlers.forget)):
+        app.add_handler(CommandHandler(name, handler, filters=private & filters.UpdateType.MESSAGE))
     app.add_handler(CallbackQueryHandler(handlers.button))
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.text))
-    app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.COMMAND, handlers.non_text))
+    app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, handlers.text))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.COMMAND, handlers.non_text))
+    # Messages in groups are not handled: Safar is for private chats (the trainers' group comes with the handoff queue).
     app.add_error_handler(on_error)
+    for language in LANGUAGES:
+        commands = [BotCommand(name, gettext(language, text).lstrip("\u200f")) for name, text in COMMANDS]
+        await app.bot.set_my_commands(commands, language_code=None if language == "en" else language)
 
 
 async def _post_shutdown(app: Application) -> None:
-    await app.bot_data["rasa"].close()
-    app.bot_data["engine"].dispose()
+    if "rasa" in app.bot_data:
+        await app.bot_data["rasa"].close()
+        app.bot_data["engine"].dispose()
 
 
 def main() -> None:
-    """Run the bot with long polling."""
+    """Run the bot: long polling by default, a webhook when SAFAR_TELEGRAM_WEBHOOK_URL is set."""
     from safar.settings import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s")
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    build_application(get_settings()).run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    settings = get_settings()
+    app = build_application(settings)
+    if settings.telegram_webhook_url:
+        secret = settings.telegram_webhook_secret
+        if secret is None:
+            raise SystemExit("error: SAFAR_TELEGRAM_WEBHOOK_SECRET is required with SAFAR_TELEGRAM_WEBHOOK_URL")
+        # python-telegram-bot rejects every request whose X-Telegram-Bot-Api-Secret-Token differs.
+        app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
+                        secret_token=secret.get_secret_value(), webhook_url=settings.telegram_webhook_url,
+                        allowed_updates=Update.ALL_TYPES)
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -5,12 +5,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import re
+
+from bot.i18n import gettext
 from bot.rasa_client import RasaClient, RasaUnreachable, Reply
-from bot.texts import text
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+# Control characters (other than newline and tab) carry no meaning in a question and can upset
+# tokenizers and logs downstream.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """Drop control and bidi-override characters, keep the words."""
+    return _CONTROL.sub("", text).strip()
 
 
 @dataclass
@@ -32,10 +42,10 @@ class Conversation:
     async def handle(self, turn: Turn) -> list[Reply]:
         """Route one message and return the replies to render, in order."""
         notices: list[Reply] = []
-        message = turn.text
+        message = clean(turn.text)
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS]
-            notices.append(Reply(text=text("too_long", turn.language)))
+            notices.append(Reply(text=gettext(turn.language, "Your message was very long, so I read only the first part.")))
         metadata = {"country": turn.country, "language": turn.language}
         try:
             # Slots drive the language of Rasa's own replies; the metadata backs up the actions.
@@ -44,5 +54,8 @@ class Conversation:
         except RasaUnreachable as exc:
             # No user data in the log line: only what failed.
             log.warning("Rasa did not answer (%s); telling the user", type(exc).__name__)
-            return [*notices, Reply(text=text("rasa_down", turn.language))]
+            down = gettext(turn.language, "I could not check that right now. A trainer will see your question and answer you here.")
+            return [*notices, Reply(text=down, custom={"safar": {"route": "handoff", "handoff": {
+                "reason": "technical_failure", "priority": "normal", "question": message,
+                "country": turn.country, "language": turn.language}}})]
         return [*notices, *replies]

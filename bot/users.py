@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from safar.pseudonym import pseudonym
-from storage.users import get_or_create_user, update_user
+from storage.users import delete_user, get_or_create_user, update_user
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class UserView:
     pseudonym: str
     country: str | None
     language: str | None
+    consented: bool = False
 
 
 class UserService:
@@ -32,11 +33,23 @@ class UserService:
             user = get_or_create_user(session=session, telegram_id=telegram_id, pseudonym=pseudonym(telegram_id, self._key))
             if user.language is None and telegram_language in {"en", "fr", "ar", "fa", "uk"}:
                 update_user(session=session, user=user, language=telegram_language)
-            return UserView(user.pseudonym, user.country, user.language)
+            return _view(user)
 
-    def update(self, telegram_id: int, *, country: str | None = None, language: str | None = None) -> UserView:
-        """Change destination or language."""
+    def update(self, telegram_id: int, *, country: str | None = None, language: str | None = None,
+               consent: bool | None = None) -> UserView:
+        """Change destination, language or consent."""
         with self._sessions.begin() as session:
             user = get_or_create_user(session=session, telegram_id=telegram_id, pseudonym=pseudonym(telegram_id, self._key))
-            update_user(session=session, user=user, country=country, language=language)
-            return UserView(user.pseudonym, user.country, user.language)
+            update_user(session=session, user=user, country=country, language=language, consent=consent)
+            return _view(user)
+
+    def forget(self, telegram_id: int) -> str:
+        """Delete the user's settings; returns the pseudonym so other stores can be cleared too."""
+        key = pseudonym(telegram_id, self._key)
+        with self._sessions.begin() as session:
+            delete_user(session=session, telegram_id=telegram_id)
+        return key
+
+
+def _view(user: object) -> UserView:
+    return UserView(user.pseudonym, user.country, user.language, user.consent_at is not None)  # type: ignore[attr-defined]

@@ -99,6 +99,26 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    """Print a deep link, and write its QR code with --qr."""
+    from pathlib import Path
+
+    from bot.links import deep_link, write_qr
+
+    username = args.bot_username or _settings().bot_username
+    if not username:
+        raise UsageError("set SAFAR_BOT_USERNAME (the bot's @name from BotFather) or pass --bot-username")
+    try:
+        link = deep_link(username, args.country, args.language)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    print(link)
+    if args.qr:
+        write_qr(link, Path(args.qr))
+        print(f"QR code written to {args.qr}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="safar", description="Safar: pre-departure questions on Telegram.")
@@ -132,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="JSONL: {\"id\", \"text\", \"country\", \"language\"} per line")
     p.add_argument("--out", help="write results here instead of stdout")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("link", help="a deep link (and QR code) opening the bot with destination and language preset")
+    p.add_argument("--country", required=True, help="CA, DE, NO, AU or US")
+    p.add_argument("--language", help="en, fr, ar, fa or uk")
+    p.add_argument("--qr", help="also write a QR code PNG here")
+    p.add_argument("--bot-username", help="the bot's username (default: SAFAR_BOT_USERNAME)")
+    p.set_defaults(func=cmd_link)
 
     from knowledge_base.commands import register as register_kb
 

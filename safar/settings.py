@@ -32,8 +32,15 @@ class Settings(BaseSettings):
     # Telegram
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
+    bot_username: str | None = None  # for deep links: `safar link`
     trainer_chat_id: int | None = None
     trainer_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Webhook mode (polling when unset): Telegram posts to this public URL, which must end in /telegram
+    # and reach webhook_listen:webhook_port; every request must carry the secret.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
 
     # Storage and privacy
     var_dir: Path = REPO_ROOT / "var"
@@ -60,7 +67,8 @@ class Settings(BaseSettings):
     crisis_contacts: str = "sample"  # file name under knowledge_base/crisis_contacts/, without .yml
     handoff_reply_hours: int = Field(default=24, ge=1)  # what migrants are told to expect
 
-    @field_validator("telegram_token", "pseudonym_key", "trainer_chat_id", mode="before")
+    @field_validator("telegram_token", "pseudonym_key", "trainer_chat_id", "telegram_webhook_url",
+                     "telegram_webhook_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`SAFAR_TELEGRAM_TOKEN=` in a .env file means "not set", not an empty secret."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger, CheckConstraint, DateTime, Dialect, ForeignKey, Index, String, Text, TypeDecorator, text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
@@ -31,3 +33,96 @@ class User(Base):
     consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite keeps no offset and hands back naive values; without this, comparing a ticket's times
+    with an aware `now` would fail on SQLite only.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store UTC; a naive value is refused because its zone is a guess."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass a timezone-aware value (UTC)")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return UTC with tzinfo, whatever the backend gave."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Ticket(Base):
+    """A question handed to a trainer: who asked (pseudonym, chat), why, and where it stands."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'claimed', 'answered', 'closed')", name="ck_tickets_status"),
+        CheckConstraint("priority IN ('urgent', 'normal')", name="ck_tickets_priority"),
+        # Filter by status, then urgent before normal, oldest first: the trainers' queue.
+        Index("ix_tickets_queue", "status", "priority", "created_at"),
+        # A trainer's reply in the group names the message it answers; this finds the ticket.
+        Index("ix_tickets_posted_message_id", "posted_message_id"),
+        Index("ix_tickets_pseudonym", "pseudonym"),
+        # One active ticket per migrant, enforced by the database, not only by open_ticket().
+        Index(
+            "uq_tickets_active_pseudonym", "pseudonym", unique=True,
+            sqlite_where=text("status <> 'closed'"), postgresql_where=text("status <> 'closed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64))
+    # Operational only: the chat the trainer's answer is relayed to. Deleted with the ticket on /forget.
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    country: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
+    question: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)  # the trainer's Telegram user id
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    posted_message_id: Mapped[int | None] = mapped_column(BigInteger)  # in the trainers' group; None until posted
+    last_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    turns: Mapped[list[TicketTurn]] = relationship(
+        back_populates="ticket", order_by="TicketTurn.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class TicketTurn(Base):
+    """One message on a ticket after the question: from the migrant, the trainer or the bot."""
+
+    __tablename__ = "ticket_turns"
+    __table_args__ = (
+        CheckConstraint("sender IN ('migrant', 'trainer', 'bot')", name="ck_ticket_turns_sender"),
+        Index("ix_ticket_turns_ticket_id", "ticket_id"),
+        # The bot polls for trainer answers it has not relayed yet.
+        Index("ix_ticket_turns_undelivered", "sender", "delivered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE", name="fk_ticket_turns_ticket_id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sender: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    # Set when the bot has sent a trainer's turn to the migrant; answers typed in the CLI wait here.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    ticket: Mapped[Ticket] = relationship(back_populates="turns")

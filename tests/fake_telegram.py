@@ -72,6 +72,22 @@ class FakeTelegram:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self._updates.append({"update_id": next(self._update_ids), "message": message})
 
+    def send_photo(self, user_id: int) -> None:
+        """Queue a photo without caption."""
+        self._updates.append({"update_id": next(self._update_ids), "message": {
+            "message_id": next(self._message_ids), "date": int(time.time()), "chat": {"id": user_id, "type": "private"},
+            "from": self.user(user_id), "photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]}})
+
+    def edit_text(self, user_id: int, text: str) -> None:
+        """Queue an edited message."""
+        self._updates.append({"update_id": next(self._update_ids), "edited_message": {
+            "message_id": next(self._message_ids), "date": int(time.time()), "edit_date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"}, "from": self.user(user_id), "text": text}})
+
+    def texts(self, chat_id: int) -> list[str]:
+        """Texts the bot sent to one chat, in order."""
+        return [str(p.get("text", "")) for p in self.sent("sendMessage", chat_id)]
+
     def press(self, user_id: int, data: str) -> str:
         """Queue a button press; returns the callback query id."""
         qid = f"cb{next(self._message_ids)}"

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from bot.app import build_application, split_text
 from safar.settings import Settings
-from storage.db import make_engine
+from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
+from storage.models import User
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
@@ -23,45 +30,171 @@ def test_split_text_keeps_every_character_and_the_limit() -> None:
     assert "".join(parts).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")
 
 
-def test_deep_link_question_and_button(pipeline_settings: Settings, tmp_path) -> None:
+@asynccontextmanager
+async def running_bot(settings: Settings, tmp_path: Path, **overrides: Any) -> AsyncIterator[tuple[FakeTelegram, Any]]:
+    """The bot polling the fake Bot API server, with its own SQLite database."""
+    fake = FakeTelegram()
+    await fake.start()
+    settings = settings.model_copy(update={
+        "telegram_token": SecretStr(fake.token), "telegram_api_url": fake.base_url, "var_dir": tmp_path,
+        "database_url": f"sqlite:///{tmp_path / 'bot.db'}", **overrides})
+    engine = make_engine(settings.resolved_database_url())
+    upgrade_to_head(engine)
+    app = build_application(settings)
+    async with app:
+        # run_polling() calls post_init itself; a manual start (as here) must do it.
+        await app.post_init(app)
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield fake, engine
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.post_shutdown(app)
+    engine.dispose()
+    await fake.stop()
+
+
+async def onboard(fake: FakeTelegram, uid: int, link: str = "CA-en") -> None:
+    """/start with a deep link and consent: the user is ready to ask."""
+    fake.send_text(uid, f"/start {link}")
+    await fake.wait_for(2, chat_id=uid)
+    fake.press(uid, "safar:consent:yes")
+    await fake.wait_for(3, chat_id=uid)
+
+
+def test_onboarding_consent_first_then_the_waiting_question(pipeline_settings: Settings, tmp_path: Path) -> None:
     async def journey() -> None:
-        fake = FakeTelegram()
-        await fake.start()
-        settings = pipeline_settings.model_copy(update={
-            "telegram_token": SecretStr(fake.token), "telegram_api_url": fake.base_url,
-            "var_dir": tmp_path, "database_url": f"sqlite:///{tmp_path / 'bot.db'}"})
-        engine = make_engine(settings.resolved_database_url())
-        upgrade_to_head(engine)
-        engine.dispose()
-        app = build_application(settings)
-        async with app:
-            # run_polling() calls post_init itself; a manual start (as here) must do it.
-            await app.post_init(app)
-            await app.start()
-            await app.updater.start_polling(poll_interval=0.0, timeout=1)
-            try:
-                fake.send_text(42, "/start CA-en")
-                (greeting,) = await fake.wait_for(1, chat_id=42)
-                assert greeting["text"].startswith("Hello! I am Safar")
+        async with running_bot(pipeline_settings, tmp_path) as (fake, engine):
+            fake.send_text(42, "/start", language="fr")
+            welcome, notice = await fake.wait_for(2, chat_id=42)
+            assert welcome["text"].startswith("Bienvenue") or "Safar" in welcome["text"]
+            assert notice["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "safar:consent:yes"
+            assert "/forget" in notice["text"]
 
-                fake.send_text(42, "how do I get my provincial health insurance card")
-                sent = await fake.wait_for(4, chat_id=42)
-                answer, source, helpful = sent[1]["text"], sent[2]["text"], sent[3]
-                assert "health" in answer.lower() and source.startswith("Source: https://")
-                assert "parse_mode" not in sent[1]  # plain text: nothing in content can break markup
-                keyboard = helpful["reply_markup"]["inline_keyboard"]
-                assert [row[0]["callback_data"] for row in keyboard] == ["/feedback_positive", "/feedback_negative"]
-                assert fake.sent("sendChatAction", 42)
+            fake.send_text(42, "comment trouver un logement à louer", language="fr")  # before consent
+            sent = await fake.wait_for(4, chat_id=42)
+            assert sent[3]["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "safar:consent:yes"
+            with make_sessionmaker(engine).begin() as s:
+                assert s.scalar(select(User.consent_at).where(User.telegram_id == 42)) is None
 
-                qid = fake.press(42, "/feedback_negative")
-                await fake.wait_for(1, "answerCallbackQuery")
-                assert fake.sent("answerCallbackQuery")[0]["callback_query_id"] == qid
-                sent = await fake.wait_for(5, chat_id=42)
-                assert "trainer" in sent[-1]["text"]
-            finally:
-                await app.updater.stop()
-                await app.stop()
-                await app.post_shutdown(app)
-        await fake.stop()
+            fake.press(42, "safar:consent:yes")
+            sent = await fake.wait_for(5, chat_id=42)
+            assert [row[0]["callback_data"] for row in sent[4]["reply_markup"]["inline_keyboard"]][0] == "safar:country:CA"
+            fake.press(42, "safar:country:CA")
+            # Destination confirmed, then the question sent before consent is answered (French content).
+            sent = await fake.wait_for(8, chat_id=42)
+            assert "Canada" in sent[5]["text"]
+            assert any("Source" in t for t in fake.texts(42)[6:])
+            assert len(fake.sent("answerCallbackQuery")) == 2
+            commands = fake.sent("setMyCommands")
+            assert {c.get("language_code") for c in commands} == {None, "fr", "ar", "fa", "uk"}
+
+    asyncio.run(journey())
+
+
+def test_routes_buttons_and_switching_country(pipeline_settings: Settings, tmp_path: Path) -> None:
+    async def journey() -> None:
+        async with running_bot(pipeline_settings, tmp_path) as (fake, engine):
+            await onboard(fake, 7, "CA-en")
+            n = len(fake.texts(7))
+            fake.send_text(7, "how do I get my provincial health insurance card")
+            sent = await fake.wait_for(n + 3, chat_id=7)
+            assert "health card" in sent[n]["text"].lower() and sent[n + 1]["text"].startswith("Source: https://")
+            assert "parse_mode" not in sent[n]  # plain text: nothing in content can break markup
+            keyboard = sent[n + 2]["reply_markup"]["inline_keyboard"]
+            assert [row[0]["callback_data"] for row in keyboard] == ["/feedback_positive", "/feedback_negative"]
+            assert fake.sent("sendChatAction", 7)
+
+            fake.press(7, "/feedback_negative")
+            sent = await fake.wait_for(n + 4, chat_id=7)
+            assert "trainer" in sent[-1]["text"]
+
+            for text, expected in (("when is my flight, case 123-45", "trainer will answer"),
+                                   ("I want to end my life", "911"),
+                                   ("write me a poem about cats", "I cannot help with that")):
+                n = len(fake.texts(7))
+                fake.send_text(7, text)
+                await fake.wait_for(n + 1, chat_id=7)
+                await asyncio.sleep(0.5)  # the crisis protocol sends several messages
+                assert any(expected in t for t in fake.texts(7)[n:]), fake.texts(7)[n:]
+
+            n = len(fake.texts(7))
+            fake.send_text(7, "I am going to Norway now")
+            await fake.wait_for(n + 1, chat_id=7)
+            with make_sessionmaker(engine).begin() as s:
+                assert s.scalar(select(User.country).where(User.telegram_id == 7)) == "NO"
+            fake.send_text(7, "how do I find an apartment to rent")
+            await fake.wait_for(n + 3, chat_id=7)
+            assert any("Norway" in t for t in fake.texts(7)[n + 1:])
+
+    asyncio.run(journey())
+
+
+def test_forget_non_text_and_edits(pipeline_settings: Settings, tmp_path: Path) -> None:
+    async def journey() -> None:
+        async with running_bot(pipeline_settings, tmp_path) as (fake, engine):
+            await onboard(fake, 9)
+            n = len(fake.texts(9))
+            fake.send_photo(9)
+            fake.edit_text(9, "changed my mind")
+            await fake.wait_for(n + 2, chat_id=9)
+            texts = fake.texts(9)[n:]
+            assert any("only read text" in t for t in texts) and any("first version" in t for t in texts)
+
+            fake.send_text(9, "/forget")
+            sent = await fake.wait_for(n + 3, chat_id=9)
+            assert [r[0]["callback_data"] for r in sent[-1]["reply_markup"]["inline_keyboard"]] == ["safar:forget:yes", "safar:forget:no"]
+            fake.press(9, "safar:forget:yes")
+            sent = await fake.wait_for(n + 4, chat_id=9)
+            assert "deleted" in sent[-1]["text"]
+            with make_sessionmaker(engine).begin() as s:
+                assert s.scalar(select(User).where(User.telegram_id == 9)) is None
+
+            fake.press(9, "safar:bogus")  # malformed callback data: answered, ignored, nothing sent
+            await fake.wait_for(3, "answerCallbackQuery")
+            await asyncio.sleep(0.3)
+            assert len(fake.texts(9)) == n + 4
+
+    asyncio.run(journey())
+
+
+def test_rasa_down_gives_an_honest_answer_quickly(pipeline_settings: Settings, tmp_path: Path) -> None:
+    async def journey() -> None:
+        # Rasa "stopped": nothing listens on port 9.
+        async with running_bot(pipeline_settings, tmp_path, rasa_port=9, rasa_timeout_seconds=2.0, rasa_retries=1) as (fake, _):
+            fake.send_text(5, "/start CA-en")
+            await fake.wait_for(2, chat_id=5)
+            fake.press(5, "safar:consent:yes")
+            await fake.wait_for(3, chat_id=5)
+            start = time.monotonic()
+            fake.send_text(5, "how do I rent a flat")
+            sent = await fake.wait_for(4, chat_id=5)
+            assert time.monotonic() - start < 6
+            assert "could not check that right now" in sent[-1]["text"]
+
+    asyncio.run(journey())
+
+
+def test_twenty_users_at_once_each_answered_once_in_order(pipeline_settings: Settings, tmp_path: Path) -> None:
+    async def journey() -> None:
+        async with running_bot(pipeline_settings, tmp_path) as (fake, _):
+            users = list(range(100, 120))
+            for uid in users:
+                fake.send_text(uid, "/start CA-en")
+            await asyncio.gather(*(fake.wait_for(2, chat_id=u, timeout=60) for u in users))
+            for uid in users:
+                fake.press(uid, "safar:consent:yes")
+            await asyncio.gather(*(fake.wait_for(3, chat_id=u, timeout=60) for u in users))
+            for uid in users:
+                for text in ("hello", "what can you do", "thank you"):
+                    fake.send_text(uid, text)
+            await asyncio.gather(*(fake.wait_for(6, chat_id=u, timeout=120) for u in users))
+            await asyncio.sleep(1.0)  # anything extra (a duplicate) would arrive by now
+            for uid in users:
+                replies = fake.texts(uid)[3:]
+                assert len(replies) == 3, replies
+                assert replies[0].startswith("Hello") and replies[1].startswith("I am Safar") and "welcome" in replies[2]
 
     asyncio.run(journey())

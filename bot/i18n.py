@@ -1,0 +1,42 @@
+"""The bot's own texts: gettext catalogues in bot/locales/<lang>.po, msgid = the English text."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LOCALES = Path(__file__).resolve().parent / "locales"
+LANGUAGES = ("en", "fr", "ar", "fa", "uk")
+RTL = frozenset({"ar", "fa"})
+# Telegram shows a message right-to-left only when it starts with a right-to-left character; a
+# message that begins with "/forget" or a number would otherwise be laid out left-to-right.
+RLM = "\u200f"
+
+
+@lru_cache(maxsize=None)
+def _catalogue(language: str) -> dict[str, str]:
+    path = LOCALES / f"{language}.po"
+    if not path.exists():
+        return {}
+    with open(path, "rb") as fh:
+        catalogue = read_po(fh)
+    return {str(m.id): str(m.string) for m in catalogue if m.id and m.string}
+
+
+def gettext(language: str | None, message: str, **values: object) -> str:
+    """`message` in `language` (English when untranslated), with {placeholders} filled in."""
+    lang = language if language in LANGUAGES else "en"
+    text = _catalogue(lang).get(message, message) if lang != "en" else message
+    if values:
+        text = text.format(**values)
+    return RLM + text if lang in RTL else text
+
+
+def supported(language_code: str | None) -> str | None:
+    """The Safar language for a Telegram `language_code` such as "fr-CA", or None."""
+    if not language_code:
+        return None
+    base = language_code.split("-")[0].lower()
+    return {"prs": "fa"}.get(base, base) if base in (*LANGUAGES, "prs") else None

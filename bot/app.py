@@ -23,6 +23,7 @@ from bot.conversation import Conversation, Turn
 from bot.i18n import LANGUAGES, gettext, supported
 from bot.ordering import PerUserUpdateProcessor
 from bot.rasa_client import RasaClient, RasaUnreachable, Reply
+from bot.tickets import TicketService
 from bot.users import UserService, UserView
 from safar.names import COUNTRIES, LANGUAGE_NAMES, country_name
 from safar.settings import Settings
@@ -78,12 +79,13 @@ class SafarBot:
     """Handlers of the migrants' private chats."""
 
     def __init__(self, conversation: Conversation, users: UserService, rasa: RasaClient, *,
-                 retention_days: int, processor: PerUserUpdateProcessor, on_handoff: HandoffHook = log_handoff) -> None:
+                 retention_days: int, processor: PerUserUpdateProcessor, tickets: TicketService | None = None) -> None:
         self.conversation = conversation
         self.users = users
         self.rasa = rasa
         self.retention_days = retention_days
-        self.on_handoff = on_handoff
+        self.tickets = tickets
+        self.on_handoff: HandoffHook = tickets.on_handoff if tickets else log_handoff
         self.processor = processor
         # A question sent before consent, answered right after it (kept in memory only).
         self._pending: dict[int, str] = {}
@@ -236,6 +238,8 @@ class SafarBot:
             await self._say(update, gettext(user.language, "Nothing was deleted."))
             return
         key = await asyncio.to_thread(self.users.forget, tg_id)
+        if self.tickets is not None:
+            await asyncio.to_thread(self.tickets.forget, key)
         self._pending.pop(tg_id, None)
         try:
             await self.rasa.reset(key)
@@ -295,10 +299,12 @@ async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     engine = make_engine(settings.resolved_database_url())
     rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries)
-    users = UserService(make_sessionmaker(engine), settings.resolved_pseudonym_key())
+    sessions = make_sessionmaker(engine)
+    users = UserService(sessions, settings.resolved_pseudonym_key())
     processor = app.update_processor
     assert isinstance(processor, PerUserUpdateProcessor)
-    handlers = SafarBot(Conversation(rasa), users, rasa, retention_days=settings.retention_days, processor=processor)
+    handlers = SafarBot(Conversation(rasa), users, rasa, retention_days=settings.retention_days, processor=processor,
+                        tickets=TicketService(sessions))
     app.bot_data.update(engine=engine, rasa=rasa, handlers=handlers)
     private = filters.ChatType.PRIVATE
     for name, handler in (("start", handlers.start), ("help", handlers.help), ("privacy", handlers.privacy),

@@ -160,9 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bot-username", help="the bot's username (default: SAFAR_BOT_USERNAME)")
     p.set_defaults(func=cmd_link)
 
+    from handoff.commands import register as register_trainer
     from knowledge_base.commands import register as register_kb
 
     register_kb(sub)
+    register_trainer(sub)
     return parser
 
 

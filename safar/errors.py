@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from handoff.errors import HandoffError
 from retrieval.errors import ContentInvalid, IndexMissing, IndexModelMismatch
 from safar.rasa_env import RasaUnavailable
 from safar.supervisor import StartupError
 from storage.errors import DatabaseUnavailable
 
 OPERATOR_ERRORS: tuple[type[Exception], ...] = (
-    DatabaseUnavailable, RasaUnavailable, StartupError, ContentInvalid, IndexMissing, IndexModelMismatch,
+    DatabaseUnavailable, RasaUnavailable, StartupError, ContentInvalid, IndexMissing, IndexModelMismatch, HandoffError,
 )

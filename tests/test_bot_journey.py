@@ -17,7 +17,7 @@ from bot.app import build_application, split_text
 from safar.settings import Settings
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
-from storage.models import User
+from storage.models import Ticket, User
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
@@ -120,6 +120,15 @@ def test_routes_buttons_and_switching_country(pipeline_settings: Settings, tmp_p
                 await asyncio.sleep(0.5)  # the crisis protocol sends several messages
                 assert any(expected in t for t in fake.texts(7)[n:]), fake.texts(7)[n:]
 
+            # The handoffs became one ticket for this chat (one active ticket per migrant), made
+            # urgent by the crisis, keyed by the pseudonym (the chat id is kept only to reply).
+            with make_sessionmaker(engine).begin() as s:
+                tickets = s.scalars(select(Ticket)).all()
+                assert len(tickets) == 1 and tickets[0].chat_id == 7
+                assert tickets[0].priority == "urgent" and tickets[0].reason == "crisis"
+                assert tickets[0].question == "when is my flight, case 123-45"
+                assert tickets[0].pseudonym == s.scalar(select(User.pseudonym).where(User.telegram_id == 7))
+
             n = len(fake.texts(7))
             fake.send_text(7, "I am going to Norway now")
             await fake.wait_for(n + 1, chat_id=7)
@@ -136,6 +145,10 @@ def test_forget_non_text_and_edits(pipeline_settings: Settings, tmp_path: Path) 
     async def journey() -> None:
         async with running_bot(pipeline_settings, tmp_path) as (fake, engine):
             await onboard(fake, 9)
+            fake.send_text(9, "/human")
+            await fake.wait_for(4, chat_id=9)
+            with make_sessionmaker(engine).begin() as s:
+                assert s.scalar(select(Ticket.question).where(Ticket.chat_id == 9)) == "(asked for a trainer)"
             n = len(fake.texts(9))
             fake.send_photo(9)
             fake.edit_text(9, "changed my mind")
@@ -151,6 +164,7 @@ def test_forget_non_text_and_edits(pipeline_settings: Settings, tmp_path: Path) 
             assert "deleted" in sent[-1]["text"]
             with make_sessionmaker(engine).begin() as s:
                 assert s.scalar(select(User).where(User.telegram_id == 9)) is None
+                assert s.scalar(select(Ticket).where(Ticket.chat_id == 9)) is None
 
             fake.press(9, "safar:bogus")  # malformed callback data: answered, ignored, nothing sent
             await fake.wait_for(3, "answerCallbackQuery")

@@ -1,0 +1,50 @@
+"""Turns the handoff payloads in Rasa's replies into tickets in the handoff queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.users import UserView
+from handoff.queue import delete_for_pseudonym, open_ticket
+
+log = logging.getLogger(__name__)
+
+
+class TicketService:
+    """Opens tickets (one active per migrant) and deletes them on /forget; blocking work in a thread."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    async def on_handoff(self, chat_id: int, user: UserView, payload: dict[str, Any]) -> None:
+        """Store the handoff as a ticket (or add it to the migrant's active ticket)."""
+        await asyncio.to_thread(self._open, chat_id, user, payload)
+
+    def _open(self, chat_id: int, user: UserView, payload: dict[str, Any]) -> None:
+        question = str(payload.get("question") or "").strip()
+        if not question or question.startswith("/"):
+            question = "(asked for a trainer)"  # a button or /human, not words of the migrant's
+        for attempt in range(2):
+            try:
+                with self._sessions.begin() as session:
+                    opened = open_ticket(session=session, pseudonym=user.pseudonym, chat_id=chat_id, question=question,
+                                         reason=str(payload.get("reason") or "asked_for_person"),
+                                         country=user.country, language=user.language,
+                                         priority=payload.get("priority"))
+                log.info("ticket %s %s (reason %s)", opened.ticket.id, "opened" if opened.created else "updated",
+                         payload.get("reason"))
+                return
+            except IntegrityError:
+                # Two first handoffs of one migrant at once: the database let one in; add to it.
+                if attempt:
+                    raise
+
+    def forget(self, pseudonym: str) -> int:
+        """Delete the migrant's tickets and their turns."""
+        with self._sessions.begin() as session:
+            return delete_for_pseudonym(session=session, pseudonym=pseudonym)

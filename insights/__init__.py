@@ -1,0 +1,1 @@
+"""Insights for curriculum teams: the anonymised question log and what it shows."""

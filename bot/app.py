@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.i18n import LANGUAGES, gettext, supported
 from bot.ordering import PerUserUpdateProcessor
 from bot.rasa_client import RasaClient, RasaUnreachable, Reply
 from bot.tickets import TicketService
+from bot.trainers import TrainerDesk
 from bot.users import UserService, UserView
 from safar.names import COUNTRIES, LANGUAGE_NAMES, country_name
 from safar.settings import Settings
@@ -79,12 +81,14 @@ class SafarBot:
     """Handlers of the migrants' private chats."""
 
     def __init__(self, conversation: Conversation, users: UserService, rasa: RasaClient, *,
-                 retention_days: int, processor: PerUserUpdateProcessor, tickets: TicketService | None = None) -> None:
+                 retention_days: int, processor: PerUserUpdateProcessor, tickets: TicketService | None = None,
+                 desk: TrainerDesk | None = None) -> None:
         self.conversation = conversation
         self.users = users
         self.rasa = rasa
         self.retention_days = retention_days
         self.tickets = tickets
+        self.desk = desk
         self.on_handoff: HandoffHook = tickets.on_handoff if tickets else log_handoff
         self.processor = processor
         # A question sent before consent, answered right after it (kept in memory only).
@@ -253,6 +257,9 @@ class SafarBot:
         if tg_user is None or chat is None:
             return
         user = await self._user(update)
+        if self.desk is not None and not text.startswith("/") and await self.desk.route_migrant_message(
+                update.get_bot(), user.pseudonym, text):
+            return  # a trainer has this person's ticket: the message goes to the trainer, not Rasa
         if self.processor.take_burst_notice(tg_user.id):
             await self._say(update, gettext(user.language, "You sent many messages at once. I will answer them in order; please wait a moment."))
         await chat.send_action(ChatAction.TYPING)
@@ -303,9 +310,18 @@ async def _post_init(app: Application) -> None:
     users = UserService(sessions, settings.resolved_pseudonym_key())
     processor = app.update_processor
     assert isinstance(processor, PerUserUpdateProcessor)
+    desk = TrainerDesk(sessions, chat_id=settings.trainer_chat_id, trainer_ids=settings.trainer_ids,
+                       urgent_every=timedelta(minutes=settings.urgent_reannounce_minutes),
+                       sla=timedelta(hours=settings.handoff_reply_hours), drafts_dir=settings.var_dir / "drafts")
     handlers = SafarBot(Conversation(rasa), users, rasa, retention_days=settings.retention_days, processor=processor,
-                        tickets=TicketService(sessions))
-    app.bot_data.update(engine=engine, rasa=rasa, handlers=handlers)
+                        tickets=TicketService(sessions, on_stored=desk.wake), desk=desk)
+    desk_task = asyncio.create_task(desk.run_forever(app.bot, settings.desk_tick_seconds))
+    app.bot_data.update(engine=engine, rasa=rasa, handlers=handlers, desk=desk, desk_task=desk_task)
+    if settings.trainer_chat_id is not None:
+        trainers_chat = filters.Chat(settings.trainer_chat_id)
+        app.add_handler(CallbackQueryHandler(desk.on_button, pattern=r"^safar:t:(claim|close|return|draft):\d+$"))
+        app.add_handler(MessageHandler(trainers_chat & filters.UpdateType.MESSAGE & filters.TEXT, desk.on_group_message))
+    app.add_handler(CommandHandler("answer", refuse_trainer_command, filters=filters.ChatType.PRIVATE))
     private = filters.ChatType.PRIVATE
     for name, handler in (("start", handlers.start), ("help", handlers.help), ("privacy", handlers.privacy),
                           ("country", handlers.country), ("language", handlers.language), ("human", handlers.human),
@@ -315,14 +331,23 @@ async def _post_init(app: Application) -> None:
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, handlers.text))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.COMMAND, handlers.non_text))
-    # Messages in groups are not handled: Safar is for private chats (the trainers' group comes with the handoff queue).
+    # Other groups are not handled: Safar talks to migrants in private chats only.
     app.add_error_handler(on_error)
     for language in LANGUAGES:
         commands = [BotCommand(name, gettext(language, text).lstrip("\u200f")) for name, text in COMMANDS]
         await app.bot.set_my_commands(commands, language_code=None if language == "en" else language)
 
 
+async def refuse_trainer_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Trainer commands work only in the trainers' group, from listed trainers."""
+    if update.effective_message:
+        await update.effective_message.reply_text("This command is for trainers, in the trainers' group.")
+
+
 async def _post_shutdown(app: Application) -> None:
+    task = app.bot_data.get("desk_task")
+    if task is not None:
+        task.cancel()
     if "rasa" in app.bot_data:
         await app.bot_data["rasa"].close()
         app.bot_data["engine"].dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -18,12 +19,14 @@ log = logging.getLogger(__name__)
 class TicketService:
     """Opens tickets (one active per migrant) and deletes them on /forget; blocking work in a thread."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], on_stored: Callable[[], None] = lambda: None) -> None:
         self._sessions = sessions
+        self._on_stored = on_stored
 
     async def on_handoff(self, chat_id: int, user: UserView, payload: dict[str, Any]) -> None:
-        """Store the handoff as a ticket (or add it to the migrant's active ticket)."""
+        """Store the handoff as a ticket (or add it to the migrant's active ticket), then wake the desk."""
         await asyncio.to_thread(self._open, chat_id, user, payload)
+        self._on_stored()
 
     def _open(self, chat_id: int, user: UserView, payload: dict[str, Any]) -> None:
         question = str(payload.get("question") or "").strip()

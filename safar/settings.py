@@ -65,7 +65,9 @@ class Settings(BaseSettings):
 
     # Dialogue
     crisis_contacts: str = "sample"  # file name under knowledge_base/crisis_contacts/, without .yml
-    handoff_reply_hours: int = Field(default=24, ge=1)  # what migrants are told to expect
+    handoff_reply_hours: int = Field(default=24, ge=1)  # what migrants are told to expect; also the SLA
+    urgent_reannounce_minutes: float = Field(default=10, gt=0)  # urgent tickets, until claimed
+    desk_tick_seconds: float = Field(default=5, gt=0)  # how often the bot checks the queue
 
     @field_validator("telegram_token", "pseudonym_key", "trainer_chat_id", "telegram_webhook_url",
                      "telegram_webhook_secret", mode="before")

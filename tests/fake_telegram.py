@@ -88,6 +88,27 @@ class FakeTelegram:
         """Texts the bot sent to one chat, in order."""
         return [str(p.get("text", "")) for p in self.sent("sendMessage", chat_id)]
 
+    def send_group_text(self, chat_id: int, user_id: int, text: str, reply_to: int | None = None) -> None:
+        """Queue a message in a group, optionally replying to one of the bot's messages."""
+        message: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
+                                   "chat": {"id": chat_id, "type": "supergroup", "title": "Trainers"},
+                                   "from": self.user(user_id), "text": text}
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if reply_to is not None:
+            message["reply_to_message"] = {"message_id": reply_to, "date": int(time.time()), "from": BOT_USER,
+                                           "chat": message["chat"], "text": "ticket"}
+        self._updates.append({"update_id": next(self._update_ids), "message": message})
+
+    def press_in_group(self, chat_id: int, user_id: int, data: str, message_id: int) -> str:
+        """Queue a button press on one of the bot's messages in a group."""
+        qid = f"cb{next(self._message_ids)}"
+        message = {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
+                   "chat": {"id": chat_id, "type": "supergroup", "title": "Trainers"}, "text": "ticket"}
+        self._updates.append({"update_id": next(self._update_ids), "callback_query": {
+            "id": qid, "from": self.user(user_id), "chat_instance": str(chat_id), "data": data, "message": message}})
+        return qid
+
     def press(self, user_id: int, data: str) -> str:
         """Queue a button press; returns the callback query id."""
         qid = f"cb{next(self._message_ids)}"
@@ -146,5 +167,14 @@ class FakeTelegram:
             await asyncio.sleep(0.02)
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
-        return {"message_id": next(self._message_ids), "date": int(time.time()), "from": BOT_USER,
-                "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": str(params.get("text", ""))}
+        chat_id = int(params["chat_id"])
+        chat = {"id": chat_id, "type": "private"} if chat_id > 0 else {"id": chat_id, "type": "supergroup", "title": "Trainers"}
+        message_id = next(self._message_ids)
+        params["_message_id"] = message_id  # so tests can reply to or press buttons on this message
+        return {"message_id": message_id, "date": int(time.time()), "from": BOT_USER, "chat": chat,
+                "text": str(params.get("text", ""))}
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        return {"message_id": int(params.get("message_id") or 0), "date": int(time.time()), "from": BOT_USER,
+                "chat": {"id": int(params.get("chat_id") or 0), "type": "supergroup", "title": "Trainers"},
+                "text": str(params.get("text", ""))}

@@ -1,0 +1,229 @@
+"""The trainers' side of the bot: tickets posted in the trainers' group, claimed with a button,
+answered by replying, relayed both ways; a background loop posts what the bot missed while it was
+down, re-announces urgent tickets until claimed, reminds past the SLA and delivers answers given
+from the command line. Trainers' texts are in English (the trainers' working language).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.i18n import gettext
+from handoff import queue as q
+from handoff.errors import HandoffError, InvalidTicketData
+from storage.models import Ticket
+
+log = logging.getLogger(__name__)
+
+REASON_LABELS = {
+    "asked_for_person": "asked for a person", "below_confidence_gate": "no confident answer",
+    "rated_unhelpful": "answer rated unhelpful", "case_specific": "own case", "crisis": "CRISIS",
+    "technical_failure": "technical failure",
+}
+_ANSWER = re.compile(r"^/answer(?:@\w+)?\s+(\d+)\s+(.+)$", re.S)
+
+
+def ticket_text(ticket: Ticket, *, reminder: bool = False) -> str:
+    """The trainers' view of a ticket: no name, no Telegram id of the migrant."""
+    head = "🆘 URGENT" if ticket.priority == "urgent" else "❓ Question"
+    if reminder:
+        head = "⏰ Still waiting: " + head
+    lines = [f"{head} #{ticket.id} · {ticket.country or '?'} · {ticket.language or '?'} · "
+             f"{REASON_LABELS.get(ticket.reason, ticket.reason)} · {ticket.status}", "", ticket.question]
+    turns = [t for t in ticket.turns if t.sender != "bot"][-5:] if ticket.turns else []
+    if turns:
+        lines += ["", "Since then:"] + [f"{'migrant' if t.sender == 'migrant' else 'trainer'}: {t.text}" for t in turns]
+    if ticket.claimed_by:
+        lines += ["", f"Claimed by trainer {ticket.claimed_by}"]
+    lines += ["", "Reply to this message to answer (or /answer N text)."]
+    return "\n".join(lines)
+
+
+def ticket_buttons(ticket_id: int) -> InlineKeyboardMarkup:
+    """Claim, Close, Return to bot, Add to knowledge base."""
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton("Claim", callback_data=f"safar:t:claim:{ticket_id}"),
+         InlineKeyboardButton("Close", callback_data=f"safar:t:close:{ticket_id}")],
+        [InlineKeyboardButton("Return to bot", callback_data=f"safar:t:return:{ticket_id}"),
+         InlineKeyboardButton("Add to knowledge base", callback_data=f"safar:t:draft:{ticket_id}")],
+    ])
+
+
+class TrainerDesk:
+    """Posts, claims, answers and relays; every database step in a thread, every refusal one line."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, chat_id: int | None, trainer_ids: list[int],
+                 urgent_every: timedelta, sla: timedelta, drafts_dir: Path) -> None:
+        self._sessions = sessions
+        self._wake = asyncio.Event()
+        self._tick_lock = asyncio.Lock()  # the loop and a wake-up never post the same ticket twice
+        self.chat_id = chat_id
+        self.trainer_ids = set(trainer_ids)
+        self.urgent_every = urgent_every
+        self.sla = sla
+        self.drafts_dir = drafts_dir
+
+    def _db(self, fn: Any, **kwargs: Any) -> Any:
+        with self._sessions.begin() as session:
+            result = fn(session=session, **kwargs)
+            ticket = result if isinstance(result, Ticket) else getattr(result, "ticket", None)
+            if isinstance(ticket, Ticket):
+                _ = ticket.turns  # load what ticket_text reads before the session closes
+            return result
+
+    # -- posting -------------------------------------------------------------------------
+    async def post(self, bot: Bot, ticket_id: int, *, reminder: bool = False) -> None:
+        """Post (or re-announce) a ticket in the trainers' group."""
+        if self.chat_id is None:
+            return
+        ticket = await asyncio.to_thread(self._db, q.get_ticket, ticket_id=ticket_id)
+        message = await bot.send_message(self.chat_id, ticket_text(ticket, reminder=reminder),
+                                          reply_markup=ticket_buttons(ticket.id))
+        if ticket.posted_message_id is None:
+            await asyncio.to_thread(self._db, q.mark_posted, ticket_id=ticket.id, message_id=message.message_id)
+        else:
+            await asyncio.to_thread(self._db, q.mark_announced, ticket_id=ticket.id)
+
+    def wake(self) -> None:
+        """Run the next round now (a new ticket should not wait for the timer)."""
+        self._wake.set()
+
+    async def tick(self, bot: Bot) -> None:
+        """One round of the background loop."""
+        async with self._tick_lock:
+            await self._tick(bot)
+
+    async def _tick(self, bot: Bot) -> None:
+        if self.chat_id is not None:
+            for ticket in await asyncio.to_thread(self._db, q.unposted):
+                await self.post(bot, ticket.id)
+            now = datetime.now(timezone.utc)
+            for ticket in await asyncio.to_thread(self._db, q.due_for_reminder, now=now,
+                                                  urgent_every=self.urgent_every, sla=self.sla):
+                await self.post(bot, ticket.id, reminder=True)
+        for turn in await asyncio.to_thread(self._db, q.undelivered_trainer_turns):
+            await self._deliver(bot, turn.ticket.chat_id, turn.ticket.language, turn.text)
+            await asyncio.to_thread(self._db, q.mark_delivered, turn_id=turn.id)
+
+    async def run_forever(self, bot: Bot, every: float) -> None:
+        """The background loop; a failed round is logged and retried next time."""
+        while True:
+            try:
+                await self.tick(bot)
+            except (TelegramError, HandoffError, OSError) as exc:
+                log.warning("trainer desk round failed: %s", type(exc).__name__)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=every)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def _deliver(self, bot: Bot, chat_id: int, language: str | None, text: str) -> None:
+        await bot.send_message(chat_id, gettext(language, "A trainer answered:") + "\n" + text)
+
+    # -- the migrant's side --------------------------------------------------------------
+    async def route_migrant_message(self, bot: Bot, pseudonym: str, text: str) -> bool:
+        """Send a migrant's message to the trainer who has their ticket; False when Rasa should answer."""
+        ticket = await asyncio.to_thread(self._db, q.reopen_if_answered, pseudonym=pseudonym, text=text)
+        if ticket is None:
+            return False
+        if self.chat_id is not None:
+            await bot.send_message(self.chat_id, f"Migrant on #{ticket.id}: {text}",
+                                   reply_to_message_id=ticket.posted_message_id)
+        return True
+
+    # -- the trainers' group -------------------------------------------------------------
+    def is_trainer(self, user_id: int | None) -> bool:
+        """Only ids in SAFAR_TRAINER_IDS may act."""
+        return user_id is not None and user_id in self.trainer_ids
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Claim / Close / Return to bot / Add to knowledge base."""
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        _, _, action, raw_id = query.data.split(":")
+        user_id = update.effective_user.id if update.effective_user else None
+        if not self.is_trainer(user_id) or update.effective_chat is None or update.effective_chat.id != self.chat_id:
+            await query.answer("Only trainers can do this.", show_alert=True)
+            return
+        ticket_id = int(raw_id)
+        try:
+            if action == "claim":
+                result = await asyncio.to_thread(self._db, q.claim, ticket_id=ticket_id, trainer_id=user_id)
+                if result.won or result.already_yours:
+                    await query.answer("It is yours. Reply to the ticket to answer.")
+                    await query.edit_message_text(ticket_text(result.ticket), reply_markup=ticket_buttons(ticket_id))
+                else:
+                    await query.answer(f"Trainer {result.owner} already has this ticket.", show_alert=True)
+            elif action in ("close", "return"):
+                ticket = await asyncio.to_thread(self._db, q.close, ticket_id=ticket_id, trainer_id=user_id)
+                await query.answer("Closed.")
+                await query.edit_message_text(ticket_text(ticket) + "\n\n✅ Closed")
+                await context.bot.send_message(ticket.chat_id, gettext(ticket.language, "You are back with Safar, the automatic assistant. Ask me anything."))
+            elif action == "draft":
+                path = await asyncio.to_thread(self._write_draft, ticket_id)
+                await query.answer(f"Draft saved for curriculum review: {path.name}", show_alert=True)
+        except HandoffError as exc:
+            await query.answer(str(exc), show_alert=True)
+
+    async def on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A reply to a ticket's post, or /answer N text, from the trainer who claimed it."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        user_id = update.effective_user.id if update.effective_user else None
+        match = _ANSWER.match(message.text)
+        if match:
+            ticket_id, text = int(match.group(1)), match.group(2).strip()
+        elif message.reply_to_message is not None:
+            ticket = await asyncio.to_thread(self._db, q.ticket_for_posted_message,
+                                             message_id=message.reply_to_message.message_id)
+            if ticket is None:
+                return
+            ticket_id, text = ticket.id, message.text
+        else:
+            return
+        if not self.is_trainer(user_id):
+            await message.reply_text("Only trainers can answer tickets.")
+            return
+        try:
+            turn = await asyncio.to_thread(self._db, q.answer, ticket_id=ticket_id, trainer_id=user_id, text=text)
+            ticket = await asyncio.to_thread(self._db, q.get_ticket, ticket_id=ticket_id)
+            await self._deliver(context.bot, ticket.chat_id, ticket.language, text)
+            await asyncio.to_thread(self._db, q.mark_delivered, turn_id=turn.id)
+            await message.reply_text(f"Sent to the migrant on #{ticket_id}.")
+        except HandoffError as exc:
+            await message.reply_text(str(exc))
+
+    def _write_draft(self, ticket_id: int) -> Path:
+        """Turn the ticket's last trainer answer into a draft passage; never published automatically."""
+        ticket = self._db(q.get_ticket, ticket_id=ticket_id)
+        answers = [t.text for t in ticket.turns if t.sender == "trainer"]
+        if not answers:
+            raise InvalidTicketData(f"ticket {ticket_id} has no trainer answer to turn into a draft yet")
+        country = ticket.country or "general"
+        path = self.drafts_dir / country / (ticket.language or "en") / f"ticket-{ticket.id}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        today = datetime.now(timezone.utc).date().isoformat()
+        path.write_text(
+            "---\n"
+            f"country: {country}\ntopic: TODO  # a topic id from knowledge_base/taxonomy.yml\n"
+            f"language: {ticket.language or 'en'}\ntitle: TODO\nsources:\n  - TODO  # the official page\n"
+            f"last_reviewed: {today}\nreview_every_days: 365\nstatus: draft  # from ticket {ticket.id}; review before publishing\n"
+            "---\n\n"
+            # The migrant's question is not copied: it may hold personal details. The trainer's
+            # answer is, for the curriculum team to rewrite in general terms.
+            f"## TODO: the question, in general words {{#todo-ticket-{ticket.id}}}\n\n{answers[-1]}\n\nSource: TODO\n",
+            encoding="utf-8",
+        )
+        return path

@@ -60,9 +60,10 @@ def run_crisis(dispatcher: CollectingDispatcher, turn: Turn, services: Services,
     return [SlotSet("awaiting", None)]
 
 
-def run_handoff(dispatcher: CollectingDispatcher, turn: Turn, services: Services, reason: str) -> Events:
+async def run_handoff(dispatcher: CollectingDispatcher, turn: Turn, services: Services, reason: str) -> Events:
     """Tell the user a trainer will answer and about when; the bot opens the ticket."""
-    dispatcher.utter_message(response="utter_handoff", hours=services.handoff_hours)
+    hours = await asyncio.to_thread(services.wait_hours)
+    dispatcher.utter_message(response="utter_handoff", hours=hours)
     emit(dispatcher, turn, "handoff", handoff=handoff_payload(turn, reason))
     return [SlotSet("awaiting", None)]
 
@@ -202,7 +203,7 @@ class ActionHandoff(SafarAction):
 
     async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
         reason = CASE_SPECIFIC if turn.intent == "personal_case" else ASKED_FOR_PERSON
-        return run_handoff(dispatcher, turn, services, reason)
+        return await run_handoff(dispatcher, turn, services, reason)
 
 
 def country_buttons() -> list[dict[str, str]]:
@@ -283,7 +284,7 @@ class ActionYesNo(SafarAction):
         if awaiting in ("trainer", "trainer_after_unhelpful"):
             if yes:
                 reason = RATED_UNHELPFUL if awaiting == "trainer_after_unhelpful" else BELOW_GATE
-                return run_handoff(dispatcher, turn, services, reason)
+                return await run_handoff(dispatcher, turn, services, reason)
             dispatcher.utter_message(response="utter_ok_anything_else")
             emit(dispatcher, turn, "smalltalk")
             return [SlotSet("awaiting", None)]

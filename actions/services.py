@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from actions.crisis import CrisisContacts, CrisisDetector
 from actions.question_log import NoQuestionLog, QuestionLog
@@ -22,6 +24,17 @@ class Services:
     contacts: CrisisContacts
     question_log: QuestionLog
     handoff_hours: int
+    expected_wait_hours: Callable[[], int] | None = None  # from the live queue; None: the setting
+
+    def wait_hours(self) -> int:
+        """Hours to tell a migrant at handoff: the queue's estimate, the setting when it cannot say."""
+        if self.expected_wait_hours is None:
+            return self.handoff_hours
+        try:
+            return self.expected_wait_hours()
+        except Exception as exc:  # noqa: BLE001 - an estimate must never block a handoff reply
+            log.warning("queue wait estimate failed (%s); using the setting", type(exc).__name__)
+            return self.handoff_hours
 
 
 def build_services(settings: Settings) -> Services:
@@ -43,7 +56,23 @@ def build_services(settings: Settings) -> Services:
         contacts=contacts,
         question_log=NoQuestionLog(),
         handoff_hours=settings.handoff_reply_hours,
+        expected_wait_hours=queue_wait_estimator(settings),
     )
+
+
+def queue_wait_estimator(settings: Settings) -> Callable[[], int]:
+    """Hours until a trainer likely takes a new ticket, read from the handoff queue (read only)."""
+    from handoff.queue import estimated_wait
+    from storage.db import make_engine, make_sessionmaker
+
+    sessions = make_sessionmaker(make_engine(settings.resolved_database_url()))
+
+    def hours() -> int:
+        with sessions.begin() as session:
+            wait = estimated_wait(session=session, now=datetime.now(timezone.utc), sla_hours=settings.handoff_reply_hours)
+        return max(1, round(wait.total_seconds() / 3600))
+
+    return hours
 
 
 _services: Services | None = None

@@ -39,7 +39,8 @@ HandoffHook = Callable[[int, UserView, dict[str, Any]], Awaitable[None]]
 
 COMMANDS = (
     ("help", "Help and examples"), ("country", "Change the destination country"), ("language", "Change the language"),
-    ("human", "Ask a trainer"), ("privacy", "How your data is used"), ("forget", "Delete all my data"),
+    ("human", "Ask a trainer"), ("cancel", "Withdraw my question to the trainers"), ("privacy", "How your data is used"),
+    ("forget", "Delete all my data"),
 )
 
 
@@ -130,6 +131,13 @@ class SafarBot:
     async def human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/human`: ask for a trainer (through Rasa, so the route and payload are the usual ones)."""
         await self._relay(update, "/request_human")
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/cancel`: withdraw the question handed to trainers."""
+        user = await self._user(update)
+        withdrawn = self.tickets is not None and await asyncio.to_thread(self.tickets.cancel, user.pseudonym)
+        await self._say(update, gettext(user.language, "Your question to the trainers was withdrawn. You are back with Safar, the automatic assistant.")
+                        if withdrawn else gettext(user.language, "You have no open question with the trainers."))
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/forget`: confirm first; deleting cannot be undone."""
@@ -325,7 +333,7 @@ async def _post_init(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     for name, handler in (("start", handlers.start), ("help", handlers.help), ("privacy", handlers.privacy),
                           ("country", handlers.country), ("language", handlers.language), ("human", handlers.human),
-                          ("forget", handlers.forget)):
+                          ("cancel", handlers.cancel), ("forget", handlers.forget)):
         app.add_handler(CommandHandler(name, handler, filters=private & filters.UpdateType.MESSAGE))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited))

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.users import UserView
-from handoff.queue import delete_for_pseudonym, open_ticket
+from handoff.queue import cancel, delete_for_pseudonym, open_ticket
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,11 @@ class TicketService:
                 # Two first handoffs of one migrant at once: the database let one in; add to it.
                 if attempt:
                     raise
+
+    def cancel(self, pseudonym: str) -> bool:
+        """The migrant withdraws their question; False when they had none open."""
+        with self._sessions.begin() as session:
+            return cancel(session=session, pseudonym=pseudonym) is not None
 
     def forget(self, pseudonym: str) -> int:
         """Delete the migrant's tickets and their turns."""

@@ -168,3 +168,16 @@ def test_unsure_classifier_tries_the_knowledge_base(services: Services) -> None:
     _, _, facts = run(A.ActionFallback(), t)
     assert facts["route"] in {"answer", "clarify"}
     assert facts["route"] == "answer" or not facts["passages"]
+
+
+def test_handoff_tells_the_wait_from_the_queue(services: Services) -> None:
+    services.expected_wait_hours = lambda: 3
+    messages, _, _ = run(A.ActionHandoff(), tracker("can I talk to a real person", "request_human"))
+    assert messages[0]["response"] == "utter_handoff" and messages[0]["hours"] == 3
+
+    def broken() -> int:
+        raise OSError("database gone")
+
+    services.expected_wait_hours = broken
+    messages, _, facts = run(A.ActionHandoff(), tracker("can I talk to a real person", "request_human"))
+    assert messages[0]["hours"] == 24 and facts["route"] == "handoff"  # the setting, and still a handoff

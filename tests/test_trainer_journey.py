@@ -113,6 +113,18 @@ def test_tickets_made_while_the_bot_was_down_are_posted_and_crisis_reannounced(p
             assert all("they took my passport" in p["text"] for p in group_posts(fake)[:3])
             assert "Still waiting" in group_posts(fake)[1]["text"]
 
+            fake.send_text(78, "/start CA-en")  # a migrant with a question in the queue withdraws it
+            await fake.wait_for(2, chat_id=78)
+            fake.press(78, "safar:consent:yes")
+            await fake.wait_for(3, chat_id=78)
+            fake.send_text(78, "/cancel")
+            await fake.wait_for(4, chat_id=78)
+            assert "no open question" in fake.texts(78)[-1]
+            fake.send_text(78, "/human")
+            await until(lambda: any("asked for a trainer" in p["text"] for p in group_posts(fake)))
+            fake.send_text(78, "/cancel")
+            await until(lambda: "withdrawn" in fake.texts(78)[-1])
+
             fake.send_text(TRAINER, "/answer 1 hello")  # a trainer command in a private chat
             await fake.wait_for(1, chat_id=TRAINER)
             assert "for trainers, in the trainers' group" in fake.texts(TRAINER)[0]

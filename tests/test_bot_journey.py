@@ -177,7 +177,7 @@ def test_forget_non_text_and_edits(pipeline_settings: Settings, tmp_path: Path) 
 def test_rasa_down_gives_an_honest_answer_quickly(pipeline_settings: Settings, tmp_path: Path) -> None:
     async def journey() -> None:
         # Rasa "stopped": nothing listens on port 9.
-        async with running_bot(pipeline_settings, tmp_path, rasa_port=9, rasa_timeout_seconds=2.0, rasa_retries=1) as (fake, _):
+        async with running_bot(pipeline_settings, tmp_path, rasa_port=9, rasa_timeout_seconds=2.0, rasa_retries=1) as (fake, engine):
             fake.send_text(5, "/start CA-en")
             await fake.wait_for(2, chat_id=5)
             fake.press(5, "safar:consent:yes")
@@ -187,6 +187,10 @@ def test_rasa_down_gives_an_honest_answer_quickly(pipeline_settings: Settings, t
             sent = await fake.wait_for(4, chat_id=5)
             assert time.monotonic() - start < 6
             assert "could not check that right now" in sent[-1]["text"]
+            # The question is kept for the trainers, not lost.
+            with make_sessionmaker(engine).begin() as s:
+                ticket = s.scalars(select(Ticket).where(Ticket.chat_id == 5)).one()
+                assert ticket.reason == "technical_failure" and ticket.question == "how do I rent a flat"
 
     asyncio.run(journey())
 

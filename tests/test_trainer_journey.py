@@ -75,6 +75,14 @@ def test_escalate_claim_answer_follow_up_close(pipeline_settings: Settings, tmp_
             await fake.wait_for(n + 1, chat_id=41)
             assert fake.texts(41)[-1] == "A trainer answered:\nYour flight is booked for May; IOM will call you."
 
+            # The answer can become a draft passage for curriculum review, never published by itself.
+            fake.press_in_group(GROUP, TRAINER, f"safar:t:draft:{ticket_id}", posted_id)
+            draft = tmp_path / "drafts" / "CA" / "en" / f"ticket-{ticket_id}.md"
+            await until(draft.exists)
+            body = draft.read_text()
+            assert "status: draft" in body and "IOM will call you" in body
+            assert "123-45" not in body  # the migrant's own words stay out of the draft
+
             # The migrant's follow-up goes to the trainer, not to Rasa.
             fake.send_text(41, "thank you, and what do I bring?")
             await until(lambda: any("Migrant on #" in p["text"] for p in group_posts(fake)))

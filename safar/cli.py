@@ -161,10 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_link)
 
     from handoff.commands import register as register_trainer
+    from insights.commands import register as register_insights
     from knowledge_base.commands import register as register_kb
 
     register_kb(sub)
     register_trainer(sub)
+    register_insights(sub)
     return parser
 
 

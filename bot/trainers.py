@@ -66,7 +66,8 @@ class TrainerDesk:
                  urgent_every: timedelta, sla: timedelta, drafts_dir: Path) -> None:
         self._sessions = sessions
         self._wake = asyncio.Event()
-        self._tick_lock = asyncio.Lock()  # the loop and a wake-up never post the same ticket twice
+        # The loop, a wake-up and a direct answer never post or deliver the same thing twice.
+        self._tick_lock = asyncio.Lock()
         self.chat_id = chat_id
         self.trainer_ids = set(trainer_ids)
         self.urgent_every = urgent_every
@@ -197,10 +198,13 @@ class TrainerDesk:
             await message.reply_text("Only trainers can answer tickets.")
             return
         try:
-            turn = await asyncio.to_thread(self._db, q.answer, ticket_id=ticket_id, trainer_id=user_id, text=text)
-            ticket = await asyncio.to_thread(self._db, q.get_ticket, ticket_id=ticket_id)
-            await self._deliver(context.bot, ticket.chat_id, ticket.language, text)
-            await asyncio.to_thread(self._db, q.mark_delivered, turn_id=turn.id)
+            # Under the desk's lock: the background loop also delivers undelivered answers, and
+            # must not see this one between its recording and its delivery.
+            async with self._tick_lock:
+                turn = await asyncio.to_thread(self._db, q.answer, ticket_id=ticket_id, trainer_id=user_id, text=text)
+                ticket = await asyncio.to_thread(self._db, q.get_ticket, ticket_id=ticket_id)
+                await self._deliver(context.bot, ticket.chat_id, ticket.language, text)
+                await asyncio.to_thread(self._db, q.mark_delivered, turn_id=turn.id)
             await message.reply_text(f"Sent to the migrant on #{ticket_id}.")
         except HandoffError as exc:
             await message.reply_text(str(exc))

@@ -34,7 +34,7 @@ async def until(check, timeout: float = 20) -> None:  # noqa: ANN001
 
 
 def desk_settings(settings: Settings) -> dict:
-    return {"trainer_chat_id": GROUP, "trainer_ids": [TRAINER, OTHER_TRAINER], "desk_tick_seconds": 0.2,
+    return {"trainer_chat_id": GROUP, "trainer_ids": [TRAINER, OTHER_TRAINER], "desk_tick_seconds": 0.02,
             "urgent_reannounce_minutes": 0.02}
 
 

@@ -272,13 +272,15 @@ class SafarBot:
             await self._say(update, gettext(user.language, "You sent many messages at once. I will answer them in order; please wait a moment."))
         await chat.send_action(ChatAction.TYPING)
         replies = await self.conversation.handle(Turn(user.pseudonym, text, user.country, user.language))
+        # Settings and tickets first, then the texts: once the user reads "a trainer will answer",
+        # the ticket exists, and a changed destination applies to the very next message.
         for reply in replies:
             facts = reply.custom.get("safar") if reply.custom else None
-            if facts:
-                if facts.get("set"):
-                    user = await asyncio.to_thread(self.users.update, tg_user.id, **facts["set"])
-                if facts.get("handoff"):
-                    await self.on_handoff(chat.id, user, facts["handoff"])
+            if facts and facts.get("set"):
+                user = await asyncio.to_thread(self.users.update, tg_user.id, **facts["set"])
+            if facts and facts.get("handoff"):
+                await self.on_handoff(chat.id, user, facts["handoff"])
+        for reply in replies:
             if reply.text:
                 await self._say(update, reply.text, keyboard(reply))
 

@@ -19,8 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.question_log import LoggedQuestion
 from actions.services import Services, get_services
-from actions.turn import COUNTRIES, LANGUAGES, Turn, country_name
+from actions.turn import Turn
 from retrieval.retriever import SearchResult
+from safar.names import COUNTRIES, LANGUAGES, country_name
 
 log = logging.getLogger(__name__)
 

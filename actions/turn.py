@@ -7,7 +7,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from safar.names import COUNTRIES, LANGUAGES, country_name  # noqa: F401 - re-exported for the actions
+from safar.names import COUNTRIES, LANGUAGES
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,34 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.rasa_client import RasaClient, Reply
-from safar.services import action_spec, rasa_spec
+from safar.services import model_loaded, pipeline_specs
 from safar.settings import Settings
-from safar.supervisor import Supervisor
-
-
-def _answers(url: str, must_contain: str | None = None) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            body = resp.read().decode("utf-8", "replace")
-            return resp.status == 200 and (must_contain is None or must_contain in body)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
+from safar.supervisor import Supervisor, answers
 
 
 @contextmanager
 def pipeline(settings: Settings) -> Iterator[None]:
     """Use the running Rasa and action servers, or start both and stop them afterwards."""
-    if _answers(f"{settings.rasa_url}/status", "model_file") and _answers(f"{settings.action_url}/health"):
+    if answers(f"{settings.rasa_url}/status", model_loaded) and answers(f"{settings.action_url}/health"):
         yield
         return
-    import os
-
     from safar.prepare import prepare_all, say
 
     prepare_all(settings)
-    env = dict(os.environ)
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    specs = [rasa_spec(settings, log=True), action_spec(settings, log=True, env=env)]
+    specs = pipeline_specs(settings, log=True)
     supervisor = Supervisor(settings.host)
     supervisor.check_ports(specs)
     try:

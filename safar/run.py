@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import time
 
 from safar.prepare import prepare_all, say
-from safar.services import action_spec, bot_spec, rasa_spec
+from safar.services import bot_spec, child_env, pipeline_specs
 from safar.settings import Settings
 from safar.supervisor import Supervisor
-
-
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    env.setdefault("TRANSFORMERS_OFFLINE", "1")
-    env.setdefault("TOKENIZERS_PARALLELISM", "false")
-    return env
 
 
 def run(settings: Settings, *, country: str | None = None, language: str | None = None, headless: bool = False) -> int:
     """Start everything; return the exit code. Ctrl-C stops every child."""
     prepare_all(settings)
     console = settings.telegram_token is None and not headless
-    env = _child_env()
-    specs = [rasa_spec(settings, log=console), action_spec(settings, log=console, env=env)]
+    env = child_env()
+    specs = pipeline_specs(settings, log=console, env=env)
     if not console and not headless:
         specs.append(bot_spec(settings, env=env))
     supervisor = Supervisor(settings.host)
@@ -42,7 +32,7 @@ def run(settings: Settings, *, country: str | None = None, language: str | None 
     try:
         for spec in specs:
             supervisor.start(spec)
-        say(f"Starting Rasa and the action server (loading the model takes about 20 s) ...")
+        say("Starting Rasa and the action server (loading the model takes about 20 s) ...")
         supervisor.wait_ready(settings.startup_timeout_seconds)
         if console:
             say(

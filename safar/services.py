@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from safar.rasa_env import CREDENTIALS, ENDPOINTS, model_path, rasa_environ, require_rasa
@@ -10,7 +11,16 @@ from safar.settings import REPO_ROOT, Settings
 from safar.supervisor import ServiceSpec
 
 
-def _model_loaded(body: bytes) -> bool:
+def child_env() -> dict[str, str]:
+    """Environment for Safar's own child processes: never reach for a model hub."""
+    env = dict(os.environ)
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("TRANSFORMERS_OFFLINE", "1")
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return env
+
+
+def model_loaded(body: bytes) -> bool:
     """Rasa's /status answers before the model is loaded; ready means a model file is reported."""
     try:
         return bool(json.loads(body).get("model_file"))
@@ -27,7 +37,7 @@ def rasa_spec(settings: Settings, *, log: bool) -> ServiceSpec:
     ]
     return ServiceSpec(
         name="rasa", argv=argv, env=rasa_environ(settings), cwd=REPO_ROOT,
-        ready_url=f"{settings.rasa_url}/status", ready_check=_model_loaded, port=settings.rasa_port,
+        ready_url=f"{settings.rasa_url}/status", ready_check=model_loaded, port=settings.rasa_port,
         log_path=settings.var_dir / "log" / "rasa.log" if log else None,
     )
 
@@ -46,3 +56,9 @@ def action_spec(settings: Settings, *, log: bool, env: dict[str, str]) -> Servic
 def bot_spec(settings: Settings, *, env: dict[str, str]) -> ServiceSpec:
     """The Telegram bot (only when a token is configured)."""
     return ServiceSpec(name="bot", argv=[sys.executable, "-m", "bot"], env=env, cwd=REPO_ROOT)
+
+
+def pipeline_specs(settings: Settings, *, log: bool, env: dict[str, str] | None = None) -> list[ServiceSpec]:
+    """Rasa and the action server: what `safar run`, `safar ask` and the tests start."""
+    env = env if env is not None else child_env()
+    return [rasa_spec(settings, log=log), action_spec(settings, log=log, env=env)]

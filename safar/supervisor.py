@@ -54,6 +54,16 @@ def port_in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def answers(url: str, check: Callable[[bytes], bool] | None = None) -> bool:
+    """True when `url` answers 200 (and its body passes `check`)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            body = resp.read()
+            return resp.status == 200 and (check is None or check(body))
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
 def _die_with_parent() -> None:
     """In the child: ask the kernel for SIGTERM when the supervisor dies (Linux only)."""
     try:
@@ -108,22 +118,14 @@ class Supervisor:
                 code = item.proc.poll()
                 if code is not None:
                     raise StartupError(f"{item.spec.name} exited with code {code} while starting; {self._log_hint(item)}")
-                if self._answers(item.spec):
+                assert item.spec.ready_url is not None
+                if answers(item.spec.ready_url, item.spec.ready_check):
                     pending.remove(item)
             if pending and time.monotonic() > deadline:
                 names = ", ".join(i.spec.name for i in pending)
                 raise StartupError(f"{names} did not become ready in {timeout:.0f} s; {self._log_hint(pending[0])}")
             if pending:
                 time.sleep(0.5)
-
-    def _answers(self, spec: ServiceSpec) -> bool:
-        assert spec.ready_url is not None
-        try:
-            with urllib.request.urlopen(spec.ready_url, timeout=2) as resp:
-                body = resp.read()
-                return resp.status == 200 and (spec.ready_check is None or spec.ready_check(body))
-        except (urllib.error.URLError, OSError, ValueError):
-            return False
 
     @staticmethod
     def _log_hint(item: _Running) -> str:

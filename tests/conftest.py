@@ -108,25 +108,19 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def pipeline_settings(tmp_path_factory: pytest.TempPathFactory):
     """Real Rasa and action servers on free ports, on the trained model and built index; stopped after the run."""
-    import socket
-
     from safar.rasa_env import RASA_BIN, model_path
-    from safar.services import action_spec, rasa_spec
+    from safar.services import child_env, pipeline_specs
     from safar.supervisor import Supervisor
-
-    def free_port() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
+    from tests.helpers import free_port
 
     var = tmp_path_factory.mktemp("pipeline")
     settings = Settings(_env_file=None, var_dir=var, index_dir=REPO_ROOT / "var" / "index",
                         rasa_port=free_port(), action_port=free_port())
     if not RASA_BIN.exists() or not model_path(settings).exists() or not (settings.index_dir / "manifest.json").exists():
         pytest.skip("Rasa environment, model or index missing; `make test` prepares them")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "SAFAR_INDEX_DIR": str(settings.index_dir)}
+    env = {**child_env(), "SAFAR_INDEX_DIR": str(settings.index_dir)}
     supervisor = Supervisor()
-    for spec in (rasa_spec(settings, log=True), action_spec(settings, log=True, env=env)):
+    for spec in pipeline_specs(settings, log=True, env=env):
         supervisor.start(spec)
     try:
         supervisor.wait_ready(240)

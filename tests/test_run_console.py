@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from safar.settings import REPO_ROOT
-from tests.test_supervisor import alive, free_port
+from tests.helpers import alive, free_port
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

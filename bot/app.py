@@ -12,8 +12,6 @@ import asyncio
 import logging
 import re
 from datetime import timedelta
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
@@ -35,7 +33,6 @@ log = logging.getLogger(__name__)
 
 TELEGRAM_LIMIT = 4096
 _DEEP_LINK = re.compile(r"^(CA|DE|NO|AU|US)(?:-(en|fr|ar|fa|uk))?$", re.IGNORECASE)
-HandoffHook = Callable[[int, UserView, dict[str, Any]], Awaitable[None]]
 
 COMMANDS = (
     ("help", "Help and examples"), ("country", "Change the destination country"), ("language", "Change the language"),
@@ -72,25 +69,18 @@ def country_keyboard(language: str | None) -> InlineKeyboardMarkup:
         [[InlineKeyboardButton(country_name(c, language), callback_data=f"safar:country:{c}")] for c in COUNTRIES])
 
 
-async def log_handoff(chat_id: int, user: UserView, payload: dict[str, Any]) -> None:
-    """Until the handoff queue exists: record that a handoff was asked for (no content, no ids)."""
-    log.warning("handoff requested (reason %s, priority %s) but no queue is configured",
-                payload.get("reason"), payload.get("priority"))
-
-
 class SafarBot:
     """Handlers of the migrants' private chats."""
 
     def __init__(self, conversation: Conversation, users: UserService, rasa: RasaClient, *,
-                 retention_days: int, processor: PerUserUpdateProcessor, tickets: TicketService | None = None,
-                 desk: TrainerDesk | None = None) -> None:
+                 retention_days: int, processor: PerUserUpdateProcessor, tickets: TicketService,
+                 desk: TrainerDesk) -> None:
         self.conversation = conversation
         self.users = users
         self.rasa = rasa
         self.retention_days = retention_days
         self.tickets = tickets
         self.desk = desk
-        self.on_handoff: HandoffHook = tickets.on_handoff if tickets else log_handoff
         self.processor = processor
         # A question sent before consent, answered right after it (kept in memory only).
         self._pending: dict[int, str] = {}
@@ -135,7 +125,7 @@ class SafarBot:
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/cancel`: withdraw the question handed to trainers."""
         user = await self._user(update)
-        withdrawn = self.tickets is not None and await asyncio.to_thread(self.tickets.cancel, user.pseudonym)
+        withdrawn = await asyncio.to_thread(self.tickets.cancel, user.pseudonym)
         await self._say(update, gettext(user.language, "Your question to the trainers was withdrawn. You are back with Safar, the automatic assistant.")
                         if withdrawn else gettext(user.language, "You have no open question with the trainers."))
 
@@ -160,7 +150,7 @@ class SafarBot:
             await self._say(update, gettext(user.language, "Please press “I agree” below before your first question. I will answer the question you already sent right after."))
             await self._privacy_notice(update, user)
             return
-        await self._relay(update, message.text)
+        await self._relay(update, message.text, user)
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message is not answered again; the user is told how to ask anew."""
@@ -182,7 +172,7 @@ class SafarBot:
         if data.startswith("/"):
             user = await self._user(update)
             if user.consented:
-                await self._relay(update, data)
+                await self._relay(update, data, user)
             return
         parts = data.split(":")
         if len(parts) != 3 or parts[0] != "safar":
@@ -250,8 +240,7 @@ class SafarBot:
             await self._say(update, gettext(user.language, "Nothing was deleted."))
             return
         key = await asyncio.to_thread(self.users.forget, tg_id)
-        if self.tickets is not None:
-            await asyncio.to_thread(self.tickets.forget, key)
+        await asyncio.to_thread(self.tickets.forget, key)
         self._pending.pop(tg_id, None)
         try:
             await self.rasa.reset(key)
@@ -260,12 +249,12 @@ class SafarBot:
             log.warning("could not reset a Rasa conversation during /forget; it expires with the retention period")
         await self._say(update, gettext(user.language, "Done. Everything about you in Safar has been deleted. Send /start if you want to begin again."))
 
-    async def _relay(self, update: Update, text: str) -> None:
+    async def _relay(self, update: Update, text: str, user: UserView | None = None) -> None:
         tg_user, chat = update.effective_user, update.effective_chat
         if tg_user is None or chat is None:
             return
-        user = await self._user(update)
-        if self.desk is not None and not text.startswith("/") and await self.desk.route_migrant_message(
+        user = user or await self._user(update)
+        if not text.startswith("/") and await self.desk.route_migrant_message(
                 update.get_bot(), user.pseudonym, text):
             return  # a trainer has this person's ticket: the message goes to the trainer, not Rasa
         if self.processor.take_burst_notice(tg_user.id):
@@ -279,7 +268,7 @@ class SafarBot:
             if facts and facts.get("set"):
                 user = await asyncio.to_thread(self.users.update, tg_user.id, **facts["set"])
             if facts and facts.get("handoff"):
-                await self.on_handoff(chat.id, user, facts["handoff"])
+                await self.tickets.on_handoff(chat.id, user, facts["handoff"])
         for reply in replies:
             if reply.text:
                 await self._say(update, reply.text, keyboard(reply))

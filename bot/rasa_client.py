@@ -48,7 +48,8 @@ class RasaClient:
     """Sends messages to Rasa's REST webhook with a timeout and a bounded number of retries."""
 
     def __init__(self, base_url: str, *, timeout: float, retries: int) -> None:
-        self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self._base = base_url.rstrip("/")
+        self._url = self._base + "/webhooks/rest/webhook"
         self._timeout = timeout
         self._retries = retries
         self._client = httpx.AsyncClient(timeout=timeout)
@@ -72,7 +73,7 @@ class RasaClient:
 
     async def set_slots(self, sender: str, slots: dict[str, str | None]) -> None:
         """Set slots on a conversation through Rasa's HTTP API (destination, language from the bot)."""
-        url = self._url.replace("/webhooks/rest/webhook", f"/conversations/{sender}/tracker/events")
+        url = f"{self._base}/conversations/{sender}/tracker/events"
         events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
         try:
             resp = await self._client.post(url, json=events)
@@ -82,7 +83,7 @@ class RasaClient:
 
     async def reset(self, sender: str) -> None:
         """Erase a conversation's events in Rasa's tracker store (for /forget)."""
-        url = self._url.replace("/webhooks/rest/webhook", f"/conversations/{sender}/tracker/events")
+        url = f"{self._base}/conversations/{sender}/tracker/events"
         try:
             resp = await self._client.put(url, json=[])
             resp.raise_for_status()

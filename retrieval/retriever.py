@@ -109,9 +109,8 @@ class Retriever:
         cos = np.maximum(self.index.vectors[rows] @ qvec, self.index.vectors[rows + n] @ qvec)
         return ranked[:k], dict(zip(rows.tolist(), cos.tolist()))
 
-    def _lexical(self, query: str, language: str, rows: np.ndarray, k: int) -> tuple[list[int], dict[int, float]]:
+    def _lexical(self, tokens: list[str], language: str, rows: np.ndarray, k: int) -> tuple[list[int], dict[int, float]]:
         model, lang_rows = self._bm25[language]
-        tokens = tokenize(query, language)
         if not tokens:
             return [], {}
         scores = model.get_scores(tokens)
@@ -121,13 +120,15 @@ class Retriever:
         allowed.sort(key=lambda t: (-t[0], t[1]))
         return [r for _, r in allowed[:k]], {r: s for s, r in allowed}
 
-    def rankings(self, query: str, rows: np.ndarray, language: str, qvec: np.ndarray | None = None
-                 ) -> tuple[list[int], dict[int, float], list[int], dict[int, float]]:
+    def rankings(self, query: str, rows: np.ndarray, language: str, qvec: np.ndarray | None = None,
+                 tokens: list[str] | None = None) -> tuple[list[int], dict[int, float], list[int], dict[int, float]]:
         """The dense and the BM25 ranking of the allowed rows, with their scores."""
         if qvec is None:
             qvec = self.embedder.encode([query])[0]
+        if tokens is None:
+            tokens = tokenize(query, language)
         dense_rank, cos = self._dense(qvec, rows, CANDIDATES)
-        lex_rank, bm = self._lexical(query, language, rows, CANDIDATES)
+        lex_rank, bm = self._lexical(tokens, language, rows, CANDIDATES)
         return dense_rank, cos, lex_rank, bm
 
     def rank(self, query: str, rows: np.ndarray, language: str, method: Method = "hybrid", k: int = 5,
@@ -135,7 +136,8 @@ class Retriever:
         """Rank the allowed rows for `query` with one method; returns hits and the gate's features."""
         if len(rows) == 0:
             return [], None
-        dense_rank, cos, lex_rank, bm = self.rankings(query, rows, language, qvec)
+        tokens = tokenize(query, language)
+        dense_rank, cos, lex_rank, bm = self.rankings(query, rows, language, qvec, tokens)
         if method == "dense":
             order = dense_rank
             fused = {r: cos[r] for r in order}
@@ -150,7 +152,7 @@ class Retriever:
             return [], None
         top = order[0]
         others = [c for r, c in cos.items() if r != top]
-        query_terms = set(tokenize(query, language))
+        query_terms = set(tokens)
         coverage = len(query_terms & self._terms.get(top, frozenset())) / len(query_terms) if query_terms else 0.0
         features = GateFeatures(
             dense_top=cos.get(top, 0.0),

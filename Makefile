@@ -14,6 +14,7 @@ run: setup
 
 ## test: set up, then run the whole test suite
 test: setup
+	@scripts/ensure-chromium.sh
 	@$(SAFAR) prepare
 	@$(SAFAR) kb validate
 	$(VENV)/bin/python -m pytest
@@ -34,8 +35,8 @@ bench: setup
 
 ## lock: regenerate the full pin sets from the current environments
 lock:
-	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^torch==' > requirements/app.lock.new && mv requirements/app.lock.new requirements/app.lock
-	$(RASA_VENV)/bin/pip freeze --exclude-editable > requirements/rasa.lock
+	{ sed -n '/^#/p' requirements/app.lock; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^torch=='; } > requirements/app.lock.new && mv requirements/app.lock.new requirements/app.lock
+	{ sed -n '/^#/p' requirements/rasa.lock; $(RASA_VENV)/bin/pip freeze --exclude-editable; } > requirements/rasa.lock.new && mv requirements/rasa.lock.new requirements/rasa.lock
 
 clean:
 	rm -rf models var/index

@@ -64,9 +64,25 @@ def run_crisis(dispatcher: CollectingDispatcher, turn: Turn, services: Services,
 async def run_handoff(dispatcher: CollectingDispatcher, turn: Turn, services: Services, reason: str) -> Events:
     """Tell the user a trainer will answer and about when; the bot opens the ticket."""
     hours = await asyncio.to_thread(services.wait_hours)
+    logged = None
+    if reason == CASE_SPECIFIC:
+        # The message is itself the question (about the person's own case): log it as handed off.
+        logged = await log_question(services, turn, "handoff", [], handoff_reason=reason)
+    elif reason in (BELOW_GATE, RATED_UNHELPFUL, ASKED_FOR_PERSON):
+        # "Yes, a trainer please" after a weak or unhelpful answer: the question before this message needed one.
+        await asyncio.to_thread(services.question_log.record_handoff, turn.sender, reason)
     dispatcher.utter_message(response="utter_handoff", hours=hours)
-    emit(dispatcher, turn, "handoff", handoff=handoff_payload(turn, reason))
+    emit(dispatcher, turn, "handoff", handoff=handoff_payload(turn, reason), logged_text=logged)
     return [SlotSet("awaiting", None)]
+
+
+async def log_question(services: Services, turn: Turn, route: str, passages: list[dict[str, Any]], *,
+                       topic: str | None = None, gate: float | None = None,
+                       handoff_reason: str | None = None) -> str | None:
+    """Write the question to the anonymised log (off the event loop); the stored text, or None."""
+    return await asyncio.to_thread(services.question_log.record, LoggedQuestion(
+        turn.sender, turn.text, turn.country, turn.language, turn.intent, turn.confidence, route, passages,
+        topic=topic, gate=gate, handoff_reason=handoff_reason, source=turn.source))
 
 
 class SafarAction(Action, ABC):
@@ -145,10 +161,11 @@ async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Tur
          "score": round(h.score, 6)}
         for h in (result.hits if result else [])
     ]
+    nearest = {"topic": result.hits[0].passage.topic if result and result.hits else None,
+               "gate": round(result.confidence, 4) if result else None}
     if result is not None and result.confident:
         best = result.hits[0].passage
-        logged = services.question_log.record(LoggedQuestion(
-            turn.sender, turn.text, turn.country, turn.language, turn.intent, turn.confidence, "answer", passages[:1]))
+        logged = await log_question(services, turn, "answer", passages[:1], **nearest)
         if result.fell_back_from:
             dispatcher.utter_message(response="utter_answer_in_english")
         dispatcher.utter_message(
@@ -161,8 +178,8 @@ async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Tur
              source=best.source, answer_language=result.language, gate=round(result.confidence, 4))
         return [SlotSet("awaiting", "helpful"), SlotSet("last_passage", best.id)]
     route = "clarify" if on_miss == "clarify" else "handoff"
-    logged = services.question_log.record(LoggedQuestion(
-        turn.sender, turn.text, turn.country, turn.language, turn.intent, turn.confidence, route, []))
+    logged = await log_question(services, turn, route, [], handoff_reason=BELOW_GATE if route == "handoff" else None,
+                                **nearest)
     if on_miss == "clarify":
         dispatcher.utter_message(response="utter_clarify")
         emit(dispatcher, turn, "clarify", logged_text=logged)
@@ -256,12 +273,12 @@ class ActionFeedback(SafarAction):
         return "action_feedback"
 
     async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
-        return record_feedback(dispatcher, turn, services, helpful=turn.intent == "feedback_positive")
+        return await record_feedback(dispatcher, turn, services, helpful=turn.intent == "feedback_positive")
 
 
-def record_feedback(dispatcher: CollectingDispatcher, turn: Turn, services: Services, *, helpful: bool) -> Events:
+async def record_feedback(dispatcher: CollectingDispatcher, turn: Turn, services: Services, *, helpful: bool) -> Events:
     """Store helpful / not helpful; after "not helpful" offer a trainer."""
-    services.question_log.record_feedback(turn.sender, helpful)
+    await asyncio.to_thread(services.question_log.record_feedback, turn.sender, helpful)
     if helpful:
         dispatcher.utter_message(response="utter_glad")
         emit(dispatcher, turn, "smalltalk", feedback="helpful")
@@ -281,7 +298,7 @@ class ActionYesNo(SafarAction):
         awaiting = turn.slots.get("awaiting")
         yes = turn.intent == "affirm"
         if awaiting == "helpful":
-            return record_feedback(dispatcher, turn, services, helpful=yes)
+            return await record_feedback(dispatcher, turn, services, helpful=yes)
         if awaiting in ("trainer", "trainer_after_unhelpful"):
             if yes:
                 reason = RATED_UNHELPFUL if awaiting == "trainer_after_unhelpful" else BELOW_GATE

@@ -1,4 +1,4 @@
-"""The seam to the anonymised question log (built in the insights work): actions call `record`."""
+"""The seam between the actions and the anonymised question log (`insights.question_log` writes it)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,12 @@ class LoggedQuestion:
     language: str
     intent: str
     confidence: float
-    route: str
-    passages: list[dict[str, object]] = field(default_factory=list)
+    route: str  # answer | handoff | clarify
+    passages: list[dict[str, object]] = field(default_factory=list)  # answered with: id, score, ...
+    topic: str | None = None  # topic of the nearest passage, even below the gate
+    gate: float | None = None  # the retriever's confidence
+    handoff_reason: str | None = None  # set when this very question went to a trainer
+    source: str = "bot"  # bot | replay
 
 
 class QuestionLog(Protocol):
@@ -31,13 +35,20 @@ class QuestionLog(Protocol):
         """Attach helpful / not helpful to the user's latest answered question."""
         ...
 
+    def record_handoff(self, pseudonym: str, reason: str) -> None:
+        """Mark the user's latest question as one a trainer was needed for."""
+        ...
+
 
 class NoQuestionLog:
-    """Until the anonymised log exists nothing is stored: never raw text."""
+    """A log that stores nothing (tests of actions that are not about the log; never raw text)."""
 
     def record(self, question: LoggedQuestion) -> str | None:
         """Store nothing."""
         return None
 
     def record_feedback(self, pseudonym: str, helpful: bool) -> None:
+        """Store nothing."""
+
+    def record_handoff(self, pseudonym: str, reason: str) -> None:
         """Store nothing."""

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     from rasa_sdk.executor import ActionExecutor
 
     from actions.services import build_services, set_services
+    from safar.privacy import Privacy, purge_periodically
     from safar.settings import get_settings
 
     settings = get_settings()
@@ -40,6 +41,13 @@ def main(argv: list[str] | None = None) -> None:
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)
+    # The retention purge lives here because the action server runs in every mode (console, bot, headless).
+    privacy = Privacy.from_settings(settings)
+
+    async def purge(_app: object) -> None:
+        await purge_periodically(privacy, settings.purge_every_hours * 3600)
+
+    app.add_task(purge)
     app.run(host=settings.host, port=args.port, single_process=True, access_log=False, motd=False)
 
 

@@ -6,11 +6,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from actions.crisis import CrisisContacts, CrisisDetector
-from actions.question_log import NoQuestionLog, QuestionLog
+from actions.question_log import QuestionLog
 from retrieval.retriever import Retriever
 from safar.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,12 @@ def build_services(settings: Settings) -> Services:
     except (IndexMissing, IndexModelMismatch) as exc:
         log.error("knowledge base unavailable, questions will go to trainers: %s", exc)
         retriever = None
+    from insights.anonymise import preload
+    from insights.question_log import SqlQuestionLog
+    from storage.db import make_engine, make_sessionmaker
+
+    sessions = make_sessionmaker(make_engine(settings.resolved_database_url()))
+    preload()  # the anonymiser's word lists, so the first question is not slow
     contacts = CrisisContacts.load(settings.crisis_contacts)
     if contacts.status != "verified":
         log.warning("crisis contacts %r are %s, not verified: fill in and verify your programme's file",
@@ -54,18 +64,15 @@ def build_services(settings: Settings) -> Services:
         retriever=retriever,
         crisis=CrisisDetector.load(),
         contacts=contacts,
-        question_log=NoQuestionLog(),
+        question_log=SqlQuestionLog(sessions),
         handoff_hours=settings.handoff_reply_hours,
-        expected_wait_hours=queue_wait_estimator(settings),
+        expected_wait_hours=queue_wait_estimator(sessions, settings),
     )
 
 
-def queue_wait_estimator(settings: Settings) -> Callable[[], int]:
+def queue_wait_estimator(sessions: "sessionmaker[Session]", settings: Settings) -> Callable[[], int]:
     """Hours until a trainer likely takes a new ticket, read from the handoff queue (read only)."""
     from handoff.queue import estimated_wait
-    from storage.db import make_engine, make_sessionmaker
-
-    sessions = make_sessionmaker(make_engine(settings.resolved_database_url()))
 
     def hours() -> int:
         with sessions.begin() as session:

@@ -23,6 +23,7 @@ class Turn:
     entities: dict[str, str] = field(default_factory=dict)
     slots: dict[str, Any] = field(default_factory=dict)
     ranking: tuple[tuple[str, float], ...] = ()  # the classifier's intents before any fallback
+    source: str = "bot"  # "replay" for `safar ask` / `safar replay` traffic (kept out of the report)
 
     @property
     def best_guess(self) -> str | None:
@@ -52,6 +53,7 @@ class Turn:
                 for r in latest.get("intent_ranking") or []
                 if r.get("name") and r.get("name") != "nlu_fallback"
             ),
+            source="replay" if metadata.get("source") == "replay" else "bot",
         )
 
 

@@ -13,6 +13,7 @@ import logging
 import re
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
@@ -21,11 +22,12 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 from bot.conversation import Conversation, Turn
 from bot.i18n import LANGUAGES, gettext, supported
 from bot.ordering import PerUserUpdateProcessor
-from bot.rasa_client import RasaClient, RasaUnreachable, Reply
+from bot.rasa_client import RasaClient, Reply
 from bot.tickets import TicketService
 from bot.trainers import TrainerDesk
 from bot.users import UserService, UserView
 from safar.names import COUNTRIES, LANGUAGE_NAMES, country_name
+from safar.privacy import Privacy
 from safar.settings import Settings
 from storage.db import make_engine, make_sessionmaker
 
@@ -74,7 +76,7 @@ class SafarBot:
 
     def __init__(self, conversation: Conversation, users: UserService, rasa: RasaClient, *,
                  retention_days: int, processor: PerUserUpdateProcessor, tickets: TicketService,
-                 desk: TrainerDesk) -> None:
+                 desk: TrainerDesk, privacy: Privacy) -> None:
         self.conversation = conversation
         self.users = users
         self.rasa = rasa
@@ -82,6 +84,7 @@ class SafarBot:
         self.tickets = tickets
         self.desk = desk
         self.processor = processor
+        self.privacy = privacy
         # A question sent before consent, answered right after it (kept in memory only).
         self._pending: dict[int, str] = {}
 
@@ -239,14 +242,15 @@ class SafarBot:
         if not confirmed:
             await self._say(update, gettext(user.language, "Nothing was deleted."))
             return
-        key = await asyncio.to_thread(self.users.forget, tg_id)
-        await asyncio.to_thread(self.tickets.forget, key)
-        self._pending.pop(tg_id, None)
         try:
-            await self.rasa.reset(key)
-        except RasaUnreachable:
-            # Rasa's tracker store also expires conversations after the retention period.
-            log.warning("could not reset a Rasa conversation during /forget; it expires with the retention period")
+            erased = await asyncio.to_thread(self.privacy.forget, tg_id)
+        except SQLAlchemyError as exc:
+            # Say so plainly: telling someone their data is gone when it is not would be worse than failing.
+            log.error("/forget failed (%s): check the database; the user was asked to try again", type(exc).__name__)
+            await self._say(update, gettext(user.language, "Sorry, I could not delete your data just now. Please send /forget again in a few minutes."))
+            return
+        self._pending.pop(tg_id, None)
+        log.info("/forget erased %s", erased.as_dict())
         await self._say(update, gettext(user.language, "Done. Everything about you in Safar has been deleted. Send /start if you want to begin again."))
 
     async def _relay(self, update: Update, text: str, user: UserView | None = None) -> None:
@@ -313,7 +317,8 @@ async def _post_init(app: Application) -> None:
                        urgent_every=timedelta(minutes=settings.urgent_reannounce_minutes),
                        sla=timedelta(hours=settings.handoff_reply_hours), drafts_dir=settings.var_dir / "drafts")
     handlers = SafarBot(Conversation(rasa), users, rasa, retention_days=settings.retention_days, processor=processor,
-                        tickets=TicketService(sessions, on_stored=desk.wake), desk=desk)
+                        tickets=TicketService(sessions, on_stored=desk.wake), desk=desk,
+                        privacy=Privacy.from_settings(settings, sessions))
     desk_task = asyncio.create_task(desk.run_forever(app.bot, settings.desk_tick_seconds))
     app.bot_data.update(engine=engine, rasa=rasa, handlers=handlers, desk=desk, desk_task=desk_task)
     if settings.trainer_chat_id is not None:

@@ -81,15 +81,6 @@ class RasaClient:
         except httpx.HTTPError as exc:
             raise RasaUnreachable(str(exc)) from exc
 
-    async def reset(self, sender: str) -> None:
-        """Erase a conversation's events in Rasa's tracker store (for /forget)."""
-        url = f"{self._base}/conversations/{sender}/tracker/events"
-        try:
-            resp = await self._client.put(url, json=[])
-            resp.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise RasaUnreachable(str(exc)) from exc
-
     async def close(self) -> None:
         """Close the HTTP connection pool."""
         await self._client.aclose()

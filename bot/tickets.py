@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.users import UserView
-from handoff.queue import cancel, delete_for_pseudonym, open_ticket
+from handoff.queue import cancel, open_ticket
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,3 @@ class TicketService:
         """The migrant withdraws their question; False when they had none open."""
         with self._sessions.begin() as session:
             return cancel(session=session, pseudonym=pseudonym) is not None
-
-    def forget(self, pseudonym: str) -> int:
-        """Delete the migrant's tickets and their turns."""
-        with self._sessions.begin() as session:
-            return delete_for_pseudonym(session=session, pseudonym=pseudonym)

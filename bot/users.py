@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from safar.pseudonym import pseudonym
-from storage.users import delete_user, get_or_create_user, update_user
+from storage.users import get_or_create_user, update_user
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,6 @@ class UserService:
             user = get_or_create_user(session=session, telegram_id=telegram_id, pseudonym=pseudonym(telegram_id, self._key))
             update_user(session=session, user=user, country=country, language=language, consent=consent)
             return _view(user)
-
-    def forget(self, telegram_id: int) -> str:
-        """Delete the user's settings; returns the pseudonym so other stores can be cleared too."""
-        key = pseudonym(telegram_id, self._key)
-        with self._sessions.begin() as session:
-            delete_user(session=session, telegram_id=telegram_id)
-        return key
 
 
 def _view(user: object) -> UserView:

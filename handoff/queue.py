@@ -381,6 +381,15 @@ def delete_for_pseudonym(*, session: Session, pseudonym: str) -> int:
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
+def delete_inactive_before(*, session: Session, cutoff: datetime) -> int:
+    """Delete tickets with no activity since `cutoff` and their turns (the retention purge); returns tickets gone."""
+    stale = Ticket.updated_at < cutoff
+    ids = select(Ticket.id).where(stale).scalar_subquery()
+    session.execute(delete(TicketTurn).where(TicketTurn.ticket_id.in_(ids)).execution_options(synchronize_session="fetch"))
+    result = session.execute(delete(Ticket).where(stale))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
 def estimated_wait(
     *, session: Session, now: datetime, sla_hours: int | float, priority: str = NORMAL
 ) -> timedelta:

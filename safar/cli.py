@@ -163,10 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     from handoff.commands import register as register_trainer
     from insights.commands import register as register_insights
     from knowledge_base.commands import register as register_kb
+    from safar.privacy_commands import register as register_privacy
 
     register_kb(sub)
     register_trainer(sub)
     register_insights(sub)
+    register_privacy(sub)
     return parser
 
 

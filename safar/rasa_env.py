@@ -16,6 +16,7 @@ DOMAIN = REPO_ROOT / "nlu" / "domain.yml"
 DATA = REPO_ROOT / "nlu" / "data"
 ENDPOINTS = REPO_ROOT / "nlu" / "endpoints.yml"
 CREDENTIALS = REPO_ROOT / "nlu" / "credentials.yml"
+RASA_PLUGINS = REPO_ROOT / "nlu" / "rasa_plugins"
 MODEL_NAME = "safar"
 
 
@@ -33,6 +34,8 @@ def rasa_environ(settings: Settings) -> dict[str, str]:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "PYTHONWARNINGS": "ignore",
             "SAFAR_ACTION_ENDPOINT": f"{settings.action_url}/webhook",
+            "SAFAR_TRACKER_STORE_URL": tracker_url(settings),
+            "PYTHONPATH": str(RASA_PLUGINS),  # the tracker store named in nlu/endpoints.yml
             # Two cores: stop TensorFlow from oversubscribing them with its own thread pools.
             "TF_NUM_INTRAOP_THREADS": "1",
             "TF_NUM_INTEROP_THREADS": "1",
@@ -40,6 +43,16 @@ def rasa_environ(settings: Settings) -> dict[str, str]:
         }
     )
     return env
+
+
+def tracker_url(settings: Settings) -> str:
+    """Rasa's tracker store URL in the form its SQLAlchemy 1.4 understands (the SQLite folder made first)."""
+    from safar.tracker_store import rasa_url
+
+    url = settings.resolved_tracker_store_url()
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return rasa_url(url)
 
 
 def model_path(settings: Settings) -> Path:

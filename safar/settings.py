@@ -46,7 +46,11 @@ class Settings(BaseSettings):
     var_dir: Path = REPO_ROOT / "var"
     database_url: str = ""
     pseudonym_key: SecretStr | None = None
-    retention_days: int = Field(default=365, ge=1)
+    retention_days: int = Field(default=365, ge=1)  # settings, tickets and the anonymised question log
+    # Rasa's tracker store holds raw conversations (the users' own words): kept for a shorter time.
+    tracker_store_url: str = ""  # SQLAlchemy URL; default a SQLite file under the var folder
+    tracker_retention_days: int = Field(default=30, ge=1)
+    purge_every_hours: float = Field(default=6, gt=0)  # how often the action server runs the retention purge
 
     # Processes
     host: str = "127.0.0.1"
@@ -103,6 +107,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.var_dir / 'safar.db'}"
+
+    def resolved_tracker_store_url(self) -> str:
+        """Rasa's tracker store URL, defaulting to a SQLite file under the var folder."""
+        return self.tracker_store_url or f"sqlite:///{self.var_dir / 'rasa-tracker.db'}"
+
+    def raw_conversation_days(self) -> int:
+        """Days Rasa keeps raw conversations: never longer than the general retention."""
+        return min(self.tracker_retention_days, self.retention_days)
 
     def resolved_embedding_model(self) -> str:
         """The embedding model path or name, defaulting to the packaged all-MiniLM-L6-v2."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    BigInteger, CheckConstraint, DateTime, Dialect, ForeignKey, Index, String, Text, TypeDecorator, text,
+    JSON, BigInteger, Boolean, CheckConstraint, DateTime, Dialect, Float, ForeignKey, Index, String, Text, TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -126,3 +127,41 @@ class TicketTurn(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     ticket: Mapped[Ticket] = relationship(back_populates="turns")
+
+
+class LoggedQuestionRow(Base):
+    """One informational question in the anonymised log: what curriculum teams analyse.
+
+    No Telegram id and no raw text, by construction: the text is anonymised before this row exists.
+    """
+
+    __tablename__ = "question_log"
+    __table_args__ = (
+        CheckConstraint("route IN ('answer', 'handoff', 'clarify')", name="ck_question_log_route"),
+        CheckConstraint("feedback IS NULL OR feedback IN ('helpful', 'unhelpful')", name="ck_question_log_feedback"),
+        CheckConstraint("source IN ('bot', 'replay', 'demo')", name="ck_question_log_source"),
+        # Feedback and /forget look a person's rows up; the report and the purge scan by time.
+        Index("ix_question_log_pseudonym_asked_at", "pseudonym", "asked_at"),
+        Index("ix_question_log_asked_at", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    country: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)  # anonymised
+    intent: Mapped[str] = mapped_column(String(64))
+    confidence: Mapped[float] = mapped_column(Float)
+    route: Mapped[str] = mapped_column(String(16))
+    # The topic of the nearest knowledge-base passage, even below the gate: how the report files a gap.
+    topic: Mapped[str | None] = mapped_column(String(48))
+    gate: Mapped[float | None] = mapped_column(Float)  # the retriever's confidence; None when not searched
+    passages: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)  # answered with: id, score
+    feedback: Mapped[str | None] = mapped_column(String(12))
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    trainer_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    handoff_reason: Mapped[str | None] = mapped_column(String(32))
+    # "bot": a migrant's message; "replay": `safar ask`/`replay` traffic; "demo": made by `safar demo-log`.
+    # The report reads bot rows only (demo rows when there are none, and says so).
+    source: Mapped[str] = mapped_column(String(8), default="bot")

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.models import User
+from storage.models import LoggedQuestionRow, Ticket, User
 
 
 def get_or_create_user(*, session: Session, telegram_id: int, pseudonym: str) -> User:
@@ -42,4 +42,15 @@ def update_user(
 def delete_user(*, session: Session, telegram_id: int) -> int:
     """Delete a user's settings row; returns how many rows went."""
     result = session.execute(delete(User).where(User.telegram_id == telegram_id))
+    return result.rowcount or 0
+
+
+def delete_inactive_before(*, session: Session, cutoff: datetime) -> int:
+    """Delete settings unchanged since `cutoff` of people with no question or ticket since then (retention)."""
+    recent_question = select(LoggedQuestionRow.id).where(
+        LoggedQuestionRow.pseudonym == User.pseudonym, LoggedQuestionRow.asked_at >= cutoff).exists()
+    any_ticket = select(Ticket.id).where(Ticket.pseudonym == User.pseudonym).exists()
+    result = session.execute(
+        delete(User).where(User.updated_at < cutoff, ~recent_question, ~any_ticket).execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0

@@ -118,7 +118,14 @@ def pipeline_settings(tmp_path_factory: pytest.TempPathFactory):
                         rasa_port=free_port(), action_port=free_port())
     if not RASA_BIN.exists() or not model_path(settings).exists() or not (settings.index_dir / "manifest.json").exists():
         pytest.skip("Rasa environment, model or index missing; `make test` prepares them")
-    env = {**child_env(), "SAFAR_INDEX_DIR": str(settings.index_dir)}
+    from storage.migrate import upgrade_to_head
+
+    engine = make_engine(settings.resolved_database_url())
+    upgrade_to_head(engine)  # the action server writes the question log here
+    engine.dispose()
+    # The action server's retention purge runs every 2 s here, so a test can watch it work.
+    env = {**child_env(), "SAFAR_INDEX_DIR": str(settings.index_dir), "SAFAR_VAR_DIR": str(var),
+           "SAFAR_PURGE_EVERY_HOURS": str(2 / 3600)}
     supervisor = Supervisor()
     for spec in pipeline_specs(settings, log=True, env=env):
         supervisor.start(spec)

@@ -1,0 +1,91 @@
+"""Erasing one person's data (/forget, `safar forget`) and the retention purge, over every store."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from handoff.queue import delete_for_pseudonym as delete_tickets
+from handoff.queue import delete_inactive_before as delete_old_tickets
+from safar.pseudonym import pseudonym
+from safar.settings import Settings
+from safar.tracker_store import TrackerStore
+from storage.db import make_engine, make_sessionmaker
+from storage.question_log import delete_for_pseudonym as delete_questions
+from storage.question_log import delete_older_than as delete_old_questions
+from storage.users import delete_inactive_before as delete_old_users
+from storage.users import delete_user
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """How many rows /forget or the retention purge deleted, per store."""
+
+    settings: int
+    tickets: int
+    questions: int
+    conversation_events: int
+
+    def as_dict(self) -> dict[str, int]:
+        """Counts by store."""
+        return asdict(self)
+
+
+class Privacy:
+    """The one place that knows every store holding something about a person."""
+
+    def __init__(self, sessions: sessionmaker[Session], tracker: TrackerStore, *, key: bytes,
+                 retention_days: int, conversation_days: int) -> None:
+        self._sessions = sessions
+        self._tracker = tracker
+        self._key = key
+        self._retention = timedelta(days=retention_days)
+        self._conversations = timedelta(days=conversation_days)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, sessions: sessionmaker[Session] | None = None) -> "Privacy":
+        """Build from the settings (the app database and Rasa's tracker store)."""
+        sessions = sessions or make_sessionmaker(make_engine(settings.resolved_database_url()))
+        return cls(sessions, TrackerStore.from_url(settings.resolved_tracker_store_url()), key=settings.resolved_pseudonym_key(),
+                   retention_days=settings.retention_days, conversation_days=settings.raw_conversation_days())
+
+    def forget(self, telegram_id: int) -> Deleted:
+        """Delete the person's settings, tickets, logged questions and Rasa conversation."""
+        key = pseudonym(telegram_id, self._key)
+        with self._sessions.begin() as session:
+            settings = delete_user(session=session, telegram_id=telegram_id)
+            tickets = delete_tickets(session=session, pseudonym=key)
+            questions = delete_questions(session=session, pseudonym=key)
+        events = self._tracker.forget(key)
+        return Deleted(settings, tickets, questions, events)
+
+    def purge(self, now: datetime) -> Deleted:
+        """Delete everything older than the retention periods."""
+        cutoff = now - self._retention
+        with self._sessions.begin() as session:
+            questions = delete_old_questions(session=session, cutoff=cutoff)
+            tickets = delete_old_tickets(session=session, cutoff=cutoff)
+            users = delete_old_users(session=session, cutoff=cutoff)
+        events = self._tracker.purge_before(now - self._conversations)
+        purged = Deleted(users, tickets, questions, events)
+        if any(purged.as_dict().values()):
+            log.info("retention purge deleted %s", purged.as_dict())
+        return purged
+
+
+async def purge_periodically(privacy: Privacy, every_seconds: float) -> None:
+    """Run the retention purge now and then every `every_seconds`, for as long as the process lives."""
+    import asyncio
+    from datetime import timezone
+
+    while True:
+        try:
+            await asyncio.to_thread(privacy.purge, datetime.now(timezone.utc))
+        except Exception as exc:  # noqa: BLE001 - a failed purge is retried next round, never fatal
+            log.error("retention purge failed (%s); it runs again in %.0f h", type(exc).__name__, every_seconds / 3600)
+        await asyncio.sleep(every_seconds)

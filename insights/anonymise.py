@@ -2,7 +2,8 @@
 
 `anonymise(text)` returns the text with names, phone numbers, e-mail addresses, Telegram
 handles, document/case/account numbers, IBANs, street and camp addresses and dates of birth
-replaced by `<NAME>`, `<PHONE>`, `<EMAIL>`, `<HANDLE>`, `<ID>`, `<IBAN>`, `<ADDRESS>` and `<DOB>`.
+replaced by `<NAME>`, `<PHONE>`, `<EMAIL>`, `<HANDLE>`, `<ID>`, `<IBAN>`, `<ADDRESS>`, `<DOB>` and `<DATE>`
+(any other full date: with a destination, a flight or interview date can point to one person; a year alone stays).
 It keeps what makes the question log useful: topic words, country and city names, hours,
 amounts, years, ages and emergency or service numbers.
 
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-KINDS = ("NAME", "PHONE", "EMAIL", "HANDLE", "ID", "IBAN", "ADDRESS", "DOB")
+KINDS = ("NAME", "PHONE", "EMAIL", "HANDLE", "ID", "IBAN", "ADDRESS", "DOB", "DATE")
 
 
 @dataclass(frozen=True, order=True)
@@ -442,9 +443,10 @@ _BIRTH_WORDS = (
 _DOB = re.compile(
     rf"(?<!\w)(?:{_BIRTH_WORDS})(?:\s*[:\-–=,]?\s*(?:on|the|le|in|am|den|is|was|:|في|در|في\s+تاريخ|بتاريخ|من|هو|هي|است|-)?)*"
     # up to two more words: "تاریخ تولد دخترم ...", "date of birth of my son ..."
-    rf"(?:\s*[^\W\d_]+){{0,2}}\s*[:\-–]?\s*(?P<date>{_DATE})",
+    rf"(?:\s*[^\W\d_]+(?:['’][^\W\d_]+)?){{0,3}}\s*[:\-–]?\s*(?P<date>{_DATE})",
     re.IGNORECASE,
 )
+_FULL_DATE = re.compile(rf"(?<![\d.])(?:{_DATE})", re.IGNORECASE)
 # Dates, times, amounts and the like that must stay (and must not be read as phone numbers).
 _KEEP_NUMBERS = re.compile(
     rf"(?<![\d.])(?:{_DATE})"
@@ -465,6 +467,8 @@ _ID_WORDS = (
     r"fødselsnummer|d-?nummer|personnummer|duf|hcr|oim|matricule|agdref|"
     r"allocataire|titre\s+de\s+séjour|compte|num[ée]ro\s+de\s+compte|карта|card|member(?:ship)?|ticket|booking|pnr|customer|"
     r"رقم\s+(?:الملف|القضية|الجواز|جوازي|الهوية|هويتي|المفوضية|الحساب|حسابي|التسجيل|الإقامة|الاقامة|الطلب|ملفي|قضيتي)|"
+    # with the attached prepositions of everyday writing ("بالملف رقم", "بجوازي"):
+    r"(?:ب|ل|و|ف|وب|فب)(?:الملف|ملفي|القضية|قضيتي|الجواز|جوازي|الهوية|هويتي)|"
     r"ملف|ملفي|القضية|قضيتي|الجواز|جواز\s+سفر|جواز\s+السفر|جوازي|الهوية|هوية|بطاقة|المفوضية|الحساب|حسابي|الإقامة|"
     r"الاقامة|الرقم\s+الوطني|الرقم\s+الشخصي|رقم\s+ملف|رقم\s+قضية|"
     r"شماره\s+(?:پرونده|پاسپورت|گذرنامه|تذکره|کارت|حساب|ملی|اقامت|ثبت|درخواست)|پرونده|پرونده‌ام|پاسپورت|گذرنامه|"
@@ -934,7 +938,7 @@ def _phone_kind(candidate: str, before: str) -> str | None:
 # --------------------------------------------------------------------------------------------
 # Putting it together
 
-_PRIORITY = {"EMAIL": 9, "HANDLE": 9, "IBAN": 8, "DOB": 8, "ADDRESS": 7, "ID": 6, "PHONE": 5, "NAME": 4}
+_PRIORITY = {"EMAIL": 9, "HANDLE": 9, "IBAN": 8, "DOB": 8, "ADDRESS": 7, "DATE": 7, "ID": 6, "PHONE": 5, "NAME": 4}
 
 
 def _overlaps(a: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -1008,6 +1012,8 @@ def _number_candidates(ascii_digits: str, candidates: list[tuple[int, int, str]]
             candidates.append((m.start(), m.end(), "IBAN"))
     for m in _DOB.finditer(ascii_digits):
         candidates.append((m.start("date"), m.end("date"), "DOB"))
+    for m in _FULL_DATE.finditer(ascii_digits):  # a DOB on the same span wins (higher priority)
+        candidates.append((m.start(), m.end(), "DATE"))
     for m in _ADDRESS.finditer(ascii_digits):
         end = m.end()
         while end > m.start() and ascii_digits[end - 1] in " ,.-،":

@@ -60,7 +60,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from knowledge_base.passages import load_collection
     from knowledge_base.taxonomy import load_taxonomy
     from retrieval.embedder import Embedder
-    from safar.cli import UsageError
+    from safar.usage import UsageError
     from safar.prepare import prepare_database, say
     from safar.settings import get_settings
     from storage.db import make_engine, make_sessionmaker
@@ -89,6 +89,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not data.totals.questions:
         say("No questions were logged in this period; the page says so. Try a longer --since, or `safar demo-log`.")
     return 0
+
+
+def positive(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return number
 
 
 def cmd_demo_log(args: argparse.Namespace) -> int:
@@ -141,8 +152,8 @@ def register(sub: Any) -> None:
                        description="Generate a realistic question log for trying `safar report`: questions run through "
                        "the real retriever and anonymiser; behaviour such as feedback is simulated. Demo rows are "
                        "marked and are never mixed with real questions in a report.")
-    p.add_argument("--rows", type=int, default=3000, help="how many questions (default 3000)")
-    p.add_argument("--days", type=int, default=90, help="over how many days up to now (default 90)")
+    p.add_argument("--rows", type=positive, default=3000, help="how many questions (default 3000)")
+    p.add_argument("--days", type=positive, default=90, help="over how many days up to now (default 90)")
     p.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same log")
     p.add_argument("--clear", action="store_true", help="remove the demo log instead")
     p.set_defaults(func=cmd_demo_log)

@@ -46,7 +46,7 @@ FAKE = {
              "Yusuf Haddad", "Nour Khalil", "Samir Barakzai", "Grace Uwimana"],
     "PHONE": ["+962 79 555 0142", "+961 3 555 219", "0791 555 804", "+93 70 555 1234", "+380 67 555 4411",
               "+249 91 555 7788"],
-    "CASE": ["CA-2024-118273", "UNHCR 554-19C0042", "file 77/2231/B", "RST-0099812", "DE-RES-448120"],
+    "CASE": ["CA-2024-118273", "554-19C0042", "77/2231/B", "RST-0099812", "DE-RES-448120"],
     "EMAIL": ["ahmad.k@example.org", "fatima.hassan77@example.com", "olena.s@example.net", "nour.kh@example.org"],
     "DATE": ["12/03/2025", "04.11.1987", "3 May 1990", "2025-06-18", "21/01/1979"],
 }

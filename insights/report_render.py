@@ -286,8 +286,8 @@ def headline_bullets(data: ReportData) -> list[str]:
     no_content = [c for c in data.clusters if c.content_status == "none"]
     if len(no_content) > 1:
         bullets.append(
-            f"{len(no_content)} gap clusters ({sum(c.size for c in no_content):,} questions) have no content at all "
-            "for the topic in the countries asking: new content, or a course session, would answer them."
+            f"{len(no_content)} gap clusters ({sum(c.size for c in no_content):,} questions) ask about things no "
+            "content answers: new content, or a course session, would answer them."
         )
     worst = _worst_cell(data.topics)
     if worst is not None:

@@ -9,11 +9,9 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
+from safar.usage import UsageError
+
 Handler = Callable[[argparse.Namespace], int]
-
-
-class UsageError(RuntimeError):
-    """Bad arguments or input from the person at the keyboard; the message says what to do."""
 
 
 def _settings():  # noqa: ANN202 - imported lazily so `safar --help` stays instant

@@ -103,6 +103,13 @@ CASES = [
     ("fa", "تاریخ تولد من ۱۳۶۹/۰۵/۱۲ است", "تاریخ تولد من <DOB> است"),
     ("uk", "я народилася 12.03.1990", "я народилася <DOB>"),
     ("uk", "дата народження 14 лютого 2001", "дата народження <DOB>"),
+    # DATE: any other full date (a flight or interview date plus a destination can point to one person)
+    ("en", "we fly on 12/03/2025 to Calgary", "we fly on <DATE> to Calgary"),
+    ("fr", "mon entretien est le 3 mai 2025 à Lyon", "mon entretien est le <DATE> à Lyon"),
+    ("fr", "ma vraie date de naissance c'est le 12/03/1990", "ma vraie date de naissance c'est le <DOB>"),
+    ("ar", "تزوجنا بتاريخ 12/03/2015 بالمخيم", "تزوجنا بتاريخ <DATE> بالمخيم"),
+    ("fa", "مصاحبه من ۱۴۰۳/۰۲/۱۵ است", "مصاحبه من <DATE> است"),
+    ("uk", "виліт 2025-06-18 до Осло", "виліт <DATE> до Осло"),
 ]
 
 # Messages without personal data: they must come out unchanged.

@@ -178,6 +178,52 @@ def test_forget_non_text_and_edits(pipeline_settings: Settings, tmp_path: Path) 
     asyncio.run(journey())
 
 
+async def until(condition: Any, timeout: float = 20) -> None:
+    """Wait until condition() holds (the bot answers in its own time)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
+def test_forget_in_the_bot_erases_the_question_log_and_the_rasa_conversation(pipeline_settings: Settings,
+                                                                             tmp_path: Path) -> None:
+    """The bot shares the action server's database and Rasa's tracker store, as in a deployment."""
+    from safar.pseudonym import pseudonym
+    from safar.tracker_store import TrackerStore
+    from storage.models import LoggedQuestionRow
+
+    shared = {"database_url": pipeline_settings.resolved_database_url(),
+              "tracker_store_url": pipeline_settings.resolved_tracker_store_url()}
+    key = pseudonym(31, Settings(_env_file=None, var_dir=tmp_path).resolved_pseudonym_key())
+    tracker = TrackerStore.from_url(pipeline_settings.resolved_tracker_store_url())
+
+    def logged(engine: Any) -> int:
+        with make_sessionmaker(engine)() as s:
+            return len(s.scalars(select(LoggedQuestionRow).where(LoggedQuestionRow.pseudonym == key)).all())
+
+    async def journey() -> None:
+        async with running_bot(pipeline_settings, tmp_path, **shared) as (fake, engine):
+            await onboard(fake, 31)
+            fake.send_text(31, "how do I open a bank account")
+            deadline = time.monotonic() + 20
+            while logged(engine) == 0 and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            assert logged(engine) == 1 and tracker.count(key) > 0
+            fake.send_text(31, "/forget")
+            await until(lambda: "Are you sure?" in fake.texts(31)[-1])
+            fake.press(31, "safar:forget:yes")
+            await until(lambda: "has been deleted" in fake.texts(31)[-1])
+            assert logged(engine) == 0 and tracker.count(key) == 0
+            with make_sessionmaker(engine).begin() as s:
+                assert s.scalar(select(User).where(User.telegram_id == 31)) is None
+
+    try:
+        asyncio.run(journey())
+    finally:
+        tracker.dispose()
+
+
 def test_rasa_down_gives_an_honest_answer_quickly(pipeline_settings: Settings, tmp_path: Path) -> None:
     async def journey() -> None:
         # Rasa "stopped": nothing listens on port 9.

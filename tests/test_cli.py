@@ -77,3 +77,30 @@ def test_python310_override_is_used_and_checked() -> None:
     bad = subprocess.run(["bash", "scripts/find-python310.sh"], cwd=REPO_ROOT, capture_output=True, text=True,
                          env={**os.environ, "SAFAR_PYTHON310": sys.executable})
     assert bad.returncode == 1 and "is not a working CPython 3.10" in bad.stderr
+
+
+def test_report_and_demo_log_refuse_bad_arguments_in_one_line(tmp_path: Path) -> None:
+    env = {"SAFAR_VAR_DIR": str(tmp_path)}
+    for argv, expected in (
+        (["report", "--since", "last spring", "--out", str(tmp_path / "r")], "error: --since 'last spring': use"),
+        (["report", "--country", "FR", "--out", str(tmp_path / "r")], "error: --country 'FR' is not a destination"),
+    ):
+        result = run([*SAFAR, *argv], env=env)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith(expected), result.stderr
+    result = run([*SAFAR, "demo-log", "--rows", "0"], env=env)
+    assert result.returncode == 2 and "is not a whole number of at least 1" in result.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_on_an_empty_log_says_so_and_still_writes_the_page(tmp_path: Path) -> None:
+    result = run([*SAFAR, "report", "--since", "30d", "--out", str(tmp_path / "report")], env={"SAFAR_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-1500:]
+    assert "No questions were logged in this period" in result.stderr
+    assert (tmp_path / "report" / "index.html").exists() and (tmp_path / "report" / "gap_clusters.csv").exists()
+
+
+def test_forget_for_someone_never_seen_says_nothing_was_stored(tmp_path: Path) -> None:
+    result = run([*SAFAR, "forget", "--telegram-id", "123456"], env={"SAFAR_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-1500:]
+    assert result.stdout.strip() == "Nothing was stored for this Telegram id (or it was already erased)."

@@ -11,21 +11,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          ContextTypes, MessageHandler, filters)
+from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
+                          ContextTypes, MessageHandler, TypeHandler, filters)
 
 from bot.conversation import Conversation, Turn
 from bot.i18n import LANGUAGES, gettext, supported
+from bot.metrics import BotMetrics, update_kind
 from bot.ordering import PerUserUpdateProcessor
 from bot.rasa_client import RasaClient, Reply
+from bot.telegram_retry import RetryingRateLimiter
 from bot.tickets import TicketService
 from bot.trainers import TrainerDesk
 from bot.users import UserService, UserView
+from handoff.queue import counts_by_status
 from safar.names import COUNTRIES, LANGUAGE_NAMES, country_name
 from safar.privacy import Privacy
 from safar.settings import Settings
@@ -76,7 +82,7 @@ class SafarBot:
 
     def __init__(self, conversation: Conversation, users: UserService, rasa: RasaClient, *,
                  retention_days: int, processor: PerUserUpdateProcessor, tickets: TicketService,
-                 desk: TrainerDesk, privacy: Privacy) -> None:
+                 desk: TrainerDesk, privacy: Privacy, metrics: BotMetrics | None = None) -> None:
         self.conversation = conversation
         self.users = users
         self.rasa = rasa
@@ -85,6 +91,7 @@ class SafarBot:
         self.desk = desk
         self.processor = processor
         self.privacy = privacy
+        self.metrics = metrics or BotMetrics()
         # A question sent before consent, answered right after it (kept in memory only).
         self._pending: dict[int, str] = {}
 
@@ -254,33 +261,48 @@ class SafarBot:
         await self._say(update, gettext(user.language, "Done. Everything about you in Safar has been deleted. Send /start if you want to begin again."))
 
     async def _relay(self, update: Update, text: str, user: UserView | None = None) -> None:
+        started = time.perf_counter()
+        route = await self._relay_once(update, text, user)
+        if route is not None:
+            self.metrics.reply_seconds.labels(route).observe(time.perf_counter() - started)
+
+    async def _relay_once(self, update: Update, text: str, user: UserView | None) -> str | None:
+        """Send the message to a trainer or through Rasa and render the replies; returns the route taken."""
         tg_user, chat = update.effective_user, update.effective_chat
         if tg_user is None or chat is None:
-            return
+            return None
         user = user or await self._user(update)
         if not text.startswith("/") and await self.desk.route_migrant_message(
                 update.get_bot(), user.pseudonym, text):
-            return  # a trainer has this person's ticket: the message goes to the trainer, not Rasa
+            return "to_trainer"  # a trainer has this person's ticket: the message goes to the trainer, not Rasa
         if self.processor.take_burst_notice(tg_user.id):
             await self._say(update, gettext(user.language, "You sent many messages at once. I will answer them in order; please wait a moment."))
         await chat.send_action(ChatAction.TYPING)
         replies = await self.conversation.handle(Turn(user.pseudonym, text, user.country, user.language))
         # Settings and tickets first, then the texts: once the user reads "a trainer will answer",
         # the ticket exists, and a changed destination applies to the very next message.
+        route = "none"
         for reply in replies:
             facts = reply.custom.get("safar") if reply.custom else None
+            if facts:
+                route = str(facts.get("route") or route)
             if facts and facts.get("set"):
                 user = await asyncio.to_thread(self.users.update, tg_user.id, **facts["set"])
             if facts and facts.get("handoff"):
                 await self.tickets.on_handoff(chat.id, user, facts["handoff"])
+                self.metrics.tickets_opened.labels(str(facts["handoff"].get("reason") or "unknown")).inc()
         for reply in replies:
             if reply.text:
                 await self._say(update, reply.text, keyboard(reply))
+        return route
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """One place for errors: log the type (never user content); the user gets a plain apology."""
     log.error("update failed: %s", type(context.error).__name__)
+    metrics = context.application.bot_data.get("metrics")
+    if metrics is not None:
+        metrics.errors.labels(type(context.error).__name__).inc()
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
         language = supported(update.effective_user.language_code) if update.effective_user else None
         await update.effective_chat.send_message(gettext(language, "Sorry, something went wrong. Please try again in a minute."))
@@ -290,25 +312,26 @@ def build_application(settings: Settings) -> Application:
     """Wire the bot; services are built once in post_init and closed in post_shutdown."""
     if settings.telegram_token is None:
         raise ValueError("SAFAR_TELEGRAM_TOKEN is not set")
+    metrics = BotMetrics()
     app = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(RetryingRateLimiter(on_retry=lambda reason: metrics.telegram_retries.labels(reason).inc()))
         # Up to 64 updates at once across users; each user's in order (bot/ordering.py).
         .concurrent_updates(PerUserUpdateProcessor(64))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
-    app.bot_data["settings"] = settings
+    app.bot_data.update(settings=settings, metrics=metrics)
     return app
 
 
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     engine = make_engine(settings.resolved_database_url())
-    rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries)
+    rasa = RasaClient(settings.rasa_endpoints(), timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries)
     sessions = make_sessionmaker(engine)
     users = UserService(sessions, settings.resolved_pseudonym_key())
     processor = app.update_processor
@@ -316,9 +339,19 @@ async def _post_init(app: Application) -> None:
     desk = TrainerDesk(sessions, chat_id=settings.trainer_chat_id, trainer_ids=settings.trainer_ids,
                        urgent_every=timedelta(minutes=settings.urgent_reannounce_minutes),
                        sla=timedelta(hours=settings.handoff_reply_hours), drafts_dir=settings.var_dir / "drafts")
-    handlers = SafarBot(Conversation(rasa), users, rasa, retention_days=settings.retention_days, processor=processor,
-                        tickets=TicketService(sessions, on_stored=desk.wake), desk=desk,
-                        privacy=Privacy.from_settings(settings, sessions))
+    metrics: BotMetrics = app.bot_data["metrics"]
+    handlers = SafarBot(Conversation(rasa, metrics), users, rasa, retention_days=settings.retention_days,
+                        processor=processor, tickets=TicketService(sessions, on_stored=desk.wake), desk=desk,
+                        privacy=Privacy.from_settings(settings, sessions), metrics=metrics)
+
+    def queue_counts() -> dict[tuple[str, str], int]:
+        with sessions.begin() as session:
+            return counts_by_status(session=session)
+
+    metrics.watch_queue(queue_counts)
+    if settings.bot_metrics_port:
+        metrics.serve(settings.host, settings.bot_metrics_port)
+    app.add_handler(TypeHandler(Update, count_update(metrics)), group=-1)
     desk_task = asyncio.create_task(desk.run_forever(app.bot, settings.desk_tick_seconds))
     app.bot_data.update(engine=engine, rasa=rasa, handlers=handlers, desk=desk, desk_task=desk_task)
     if settings.trainer_chat_id is not None:
@@ -340,6 +373,13 @@ async def _post_init(app: Application) -> None:
     for language in LANGUAGES:
         commands = [BotCommand(name, gettext(language, text).lstrip("\u200f")) for name, text in COMMANDS]
         await app.bot.set_my_commands(commands, language_code=None if language == "en" else language)
+
+
+def count_update(metrics: BotMetrics) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """A handler (in its own group, before the others) that counts every update by kind."""
+    async def count(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        metrics.updates.labels(update_kind(update)).inc()
+    return count
 
 
 async def refuse_trainer_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

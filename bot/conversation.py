@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-
 import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.i18n import gettext
 from bot.rasa_client import RasaClient, RasaUnreachable, Reply
+
+if TYPE_CHECKING:
+    from bot.metrics import BotMetrics
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +40,9 @@ class Turn:
 class Conversation:
     """Sends a user's message through Rasa and returns what to show, even when Rasa is down."""
 
-    def __init__(self, rasa: RasaClient) -> None:
+    def __init__(self, rasa: RasaClient, metrics: BotMetrics | None = None) -> None:
         self._rasa = rasa
+        self._metrics = metrics
 
     async def handle(self, turn: Turn) -> list[Reply]:
         """Route one message and return the replies to render, in order."""
@@ -47,11 +52,16 @@ class Conversation:
             message = message[:MAX_MESSAGE_CHARS]
             notices.append(Reply(text=gettext(turn.language, "Your message was very long, so I read only the first part.")))
         metadata = {"country": turn.country, "language": turn.language}
+        started = time.perf_counter()
         try:
             # Slots drive the language of Rasa's own replies; the metadata backs up the actions.
             await self._rasa.set_slots(turn.sender, {"country": turn.country, "language": turn.language})
             replies = await self._rasa.send(turn.sender, message, metadata)
+            if self._metrics is not None:
+                self._metrics.rasa_seconds.observe(time.perf_counter() - started)
         except RasaUnreachable as exc:
+            if self._metrics is not None:
+                self._metrics.rasa_failures.inc()
             # No user data in the log line: only what failed.
             log.warning("Rasa did not answer (%s); telling the user", type(exc).__name__)
             down = gettext(turn.language, "I could not check that right now. A trainer will see your question and answer you here.")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,41 +47,62 @@ def parse_replies(raw: list[dict[str, Any]]) -> list[Reply]:
 
 
 class RasaClient:
-    """Sends messages to Rasa's REST webhook with a timeout and a bounded number of retries."""
+    """Sends messages to Rasa's REST webhook with a timeout and a bounded number of retries.
 
-    def __init__(self, base_url: str, *, timeout: float, retries: int) -> None:
-        self._base = base_url.rstrip("/")
-        self._url = self._base + "/webhooks/rest/webhook"
+    Given several Rasa servers (sharing one tracker store and a Redis lock store), a user's messages
+    go to the same server while it answers, and fail over to the next one when it does not.
+    """
+
+    def __init__(self, base_url: str | Sequence[str], *, timeout: float, retries: int) -> None:
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        if not urls:
+            raise ValueError("RasaClient needs at least one Rasa server URL")
+        self._bases = [u.rstrip("/") for u in urls]
         self._timeout = timeout
         self._retries = retries
         self._client = httpx.AsyncClient(timeout=timeout)
+
+    def servers_for(self, sender: str) -> list[str]:
+        """The servers to try for this user, their usual one first (a stable hash, not Python's salted one)."""
+        start = zlib.crc32(sender.encode()) % len(self._bases)
+        return self._bases[start:] + self._bases[:start]
+
+    def _attempts(self, sender: str) -> list[str]:
+        servers = self.servers_for(sender)
+        # Every server once, plus the configured retries, going round the list.
+        return [servers[i % len(servers)] for i in range(len(servers) + self._retries)]
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[Reply]:
         """Send one message as `sender`; raise RasaUnreachable after the retries are used up."""
         body = {"sender": sender, "message": text, "metadata": metadata or {}}
         last: Exception | None = None
-        for attempt in range(self._retries + 1):
+        attempts = self._attempts(sender)
+        for attempt, base in enumerate(attempts):
             try:
-                resp = await self._client.post(self._url, json=body)
+                resp = await self._client.post(base + "/webhooks/rest/webhook", json=body)
                 if resp.status_code >= 500:
                     raise RasaUnreachable(f"Rasa answered HTTP {resp.status_code}")
                 resp.raise_for_status()
                 return parse_replies(resp.json())
             except (httpx.HTTPError, RasaUnreachable, ValueError) as exc:
                 last = exc
-                if attempt < self._retries:
-                    await asyncio.sleep(0.3 * (attempt + 1))
+                # The next server at once; back off only before going round the list again.
+                if attempt + 1 < len(attempts) and attempt + 1 >= len(self._bases):
+                    await asyncio.sleep(0.3 * (attempt + 2 - len(self._bases)))
         raise RasaUnreachable(str(last))
 
     async def set_slots(self, sender: str, slots: dict[str, str | None]) -> None:
         """Set slots on a conversation through Rasa's HTTP API (destination, language from the bot)."""
-        url = f"{self._base}/conversations/{sender}/tracker/events"
         events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
-        try:
-            resp = await self._client.post(url, json=events)
-            resp.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise RasaUnreachable(str(exc)) from exc
+        last: Exception | None = None
+        for base in self.servers_for(sender):
+            try:
+                resp = await self._client.post(f"{base}/conversations/{sender}/tracker/events", json=events)
+                resp.raise_for_status()
+                return
+            except httpx.HTTPError as exc:
+                last = exc
+        raise RasaUnreachable(str(last))
 
     async def close(self) -> None:
         """Close the HTTP connection pool."""

@@ -381,6 +381,13 @@ def delete_for_pseudonym(*, session: Session, pseudonym: str) -> int:
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
+def counts_by_status(*, session: Session) -> dict[tuple[str, str], int]:
+    """Tickets not closed, by (status, priority): what the queue holds right now."""
+    rows = session.execute(select(Ticket.status, Ticket.priority, func.count()).where(Ticket.status != CLOSED)
+                           .group_by(Ticket.status, Ticket.priority))
+    return {(status, priority): n for status, priority, n in rows}
+
+
 def delete_inactive_before(*, session: Session, cutoff: datetime) -> int:
     """Delete tickets with no activity since `cutoff` and their turns (the retention purge); returns tickets gone."""
     stale = Ticket.updated_at < cutoff

@@ -161,12 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     from handoff.commands import register as register_trainer
     from insights.commands import register as register_insights
     from knowledge_base.commands import register as register_kb
+    from safar.health import register as register_health
     from safar.privacy_commands import register as register_privacy
 
     register_kb(sub)
     register_trainer(sub)
     register_insights(sub)
     register_privacy(sub)
+    register_health(sub)
     return parser
 
 

@@ -36,6 +36,7 @@ def rasa_environ(settings: Settings) -> dict[str, str]:
             "SAFAR_ACTION_ENDPOINT": f"{settings.action_url}/webhook",
             "SAFAR_TRACKER_STORE_URL": tracker_url(settings),
             "PYTHONPATH": str(RASA_PLUGINS),  # the tracker store named in nlu/endpoints.yml
+            **lock_store_environ(settings.redis_url),
             # Two cores: stop TensorFlow from oversubscribing them with its own thread pools.
             "TF_NUM_INTRAOP_THREADS": "1",
             "TF_NUM_INTEROP_THREADS": "1",
@@ -53,6 +54,19 @@ def tracker_url(settings: Settings) -> str:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return rasa_url(url)
+
+
+def lock_store_environ(redis_url: str) -> dict[str, str]:
+    """The lock store variables of nlu/endpoints.yml: Redis when a URL is set, else Rasa's memory."""
+    from urllib.parse import urlsplit
+
+    if not redis_url:
+        return {"SAFAR_LOCK_STORE": "in_memory", "SAFAR_REDIS_HOST": "", "SAFAR_REDIS_PORT": "6379",
+                "SAFAR_REDIS_DB": "0", "SAFAR_REDIS_PASSWORD": ""}
+    parts = urlsplit(redis_url)
+    return {"SAFAR_LOCK_STORE": "redis", "SAFAR_REDIS_HOST": parts.hostname or "127.0.0.1",
+            "SAFAR_REDIS_PORT": str(parts.port or 6379), "SAFAR_REDIS_DB": parts.path.strip("/") or "0",
+            "SAFAR_REDIS_PASSWORD": parts.password or ""}
 
 
 def model_path(settings: Settings) -> Path:

@@ -28,17 +28,19 @@ def model_loaded(body: bytes) -> bool:
         return False
 
 
-def rasa_spec(settings: Settings, *, log: bool) -> ServiceSpec:
-    """The Rasa server on the trained model, REST channel and HTTP API on loopback."""
+def rasa_spec(settings: Settings, *, log: bool, port: int | None = None) -> ServiceSpec:
+    """One Rasa server on the trained model, REST channel and HTTP API, on loopback by default."""
+    port = port or settings.rasa_port
     argv = [
         str(require_rasa()), "run", "--enable-api", "--model", str(model_path(settings)),
         "--endpoints", str(ENDPOINTS), "--credentials", str(CREDENTIALS),
-        "--interface", settings.host, "--port", str(settings.rasa_port),
+        "--interface", settings.host, "--port", str(port),
     ]
+    suffix = "" if port == settings.rasa_port else f"-{port}"
     return ServiceSpec(
-        name="rasa", argv=argv, env=rasa_environ(settings), cwd=REPO_ROOT,
-        ready_url=f"{settings.rasa_url}/status", ready_check=model_loaded, port=settings.rasa_port,
-        log_path=settings.var_dir / "log" / "rasa.log" if log else None,
+        name=f"rasa{suffix}", argv=argv, env=rasa_environ(settings), cwd=REPO_ROOT,
+        ready_url=f"http://{settings.host}:{port}/status", ready_check=model_loaded, port=port,
+        log_path=settings.var_dir / "log" / f"rasa{suffix}.log" if log else None,
     )
 
 
@@ -61,4 +63,5 @@ def bot_spec(settings: Settings, *, env: dict[str, str]) -> ServiceSpec:
 def pipeline_specs(settings: Settings, *, log: bool, env: dict[str, str] | None = None) -> list[ServiceSpec]:
     """Rasa and the action server: what `safar run`, `safar ask` and the tests start."""
     env = env if env is not None else child_env()
-    return [rasa_spec(settings, log=log), action_spec(settings, log=log, env=env)]
+    return [*(rasa_spec(settings, log=log, port=port) for port in settings.rasa_ports()),
+            action_spec(settings, log=log, env=env)]

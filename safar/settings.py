@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    bot_metrics_port: int = Field(default=0, ge=0, le=65535)  # Prometheus /metrics of the bot; 0 = off
 
     # Storage and privacy
     var_dir: Path = REPO_ROOT / "var"
@@ -57,6 +58,13 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     action_port: int = 5055
     rasa_model_dir: Path = REPO_ROOT / "models"
+    # Several Rasa servers (production profile): `safar run` starts rasa_servers of them on consecutive
+    # ports from rasa_port; or list servers run elsewhere in rasa_urls (comma-separated base URLs).
+    rasa_servers: int = Field(default=1, ge=1, le=16)
+    rasa_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Redis for Rasa's lock store (redis://host:6379/1); empty keeps locks in Rasa's memory, which is
+    # only safe with one Rasa server.
+    redis_url: str = ""
     rasa_timeout_seconds: float = Field(default=8.0, gt=0)
     rasa_retries: int = Field(default=1, ge=0)
     startup_timeout_seconds: float = Field(default=180.0, gt=0)
@@ -80,6 +88,22 @@ class Settings(BaseSettings):
         """`SAFAR_TELEGRAM_TOKEN=` in a .env file means "not set", not an empty secret."""
         return None if isinstance(value, str) and not value.strip() else value
 
+    @model_validator(mode="after")
+    def _shared_locks_for_several_servers(self) -> "Settings":
+        """Several Rasa servers must share their conversation locks, or two could act on one user at once."""
+        if self.rasa_servers > 1 and not self.redis_url:
+            raise ValueError("SAFAR_RASA_SERVERS > 1 needs SAFAR_REDIS_URL (Rasa's shared lock store), "
+                             "e.g. redis://127.0.0.1:6379/1")
+        return self
+
+    @field_validator("rasa_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        """Accept `http://a:5005,http://b:5005`."""
+        if isinstance(value, str):
+            return [u.strip() for u in value.split(",") if u.strip()]
+        return value
+
     @field_validator("trainer_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -96,6 +120,14 @@ class Settings(BaseSettings):
     def rasa_url(self) -> str:
         """Base URL of the Rasa server."""
         return f"http://{self.host}:{self.rasa_port}"
+
+    def rasa_ports(self) -> list[int]:
+        """Ports of the Rasa servers `safar run` starts."""
+        return [self.rasa_port + i for i in range(self.rasa_servers)]
+
+    def rasa_endpoints(self) -> list[str]:
+        """Every Rasa server the bot may use: SAFAR_RASA_URLS, else those `safar run` starts."""
+        return list(self.rasa_urls) or [f"http://{self.host}:{port}" for port in self.rasa_ports()]
 
     @property
     def action_url(self) -> str:

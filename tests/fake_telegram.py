@@ -38,6 +38,12 @@ class FakeTelegram:
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
     _runner: web.AppRunner | None = None
     port: int = 0
+    # Injected failures, per method, consumed one per call: "flood" (429) or "bad_gateway" (502).
+    _faults: dict[str, list[str]] = field(default_factory=dict)
+    faulted: list[Call] = field(default_factory=list)
+    _webhook: asyncio.Task[None] | None = None
+    _arrived: asyncio.Event | None = None
+    queued_at: dict[int, float] = field(default_factory=dict)  # update_id -> time.monotonic() when queued
 
     @property
     def base_url(self) -> str:
@@ -56,8 +62,38 @@ class FakeTelegram:
 
     async def stop(self) -> None:
         """Shut the server down."""
+        if self._webhook is not None:
+            self._webhook.cancel()
         if self._runner:
             await self._runner.cleanup()
+
+    def fail_next(self, method: str, times: int, fault: str) -> None:
+        """Make the next `times` calls of `method` fail: "flood" (429, retry after 1 s) or "bad_gateway" (502)."""
+        self._faults.setdefault(method, []).extend([fault] * times)
+
+    def deliver_to(self, url: str, secret: str | None = None) -> None:
+        """Webhook mode: POST every queued update to `url`, in order, retrying until it answers 200 (as Telegram does)."""
+        import aiohttp
+
+        async def push() -> None:
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+            sent = 0
+            async with aiohttp.ClientSession() as session:
+                while True:
+                    if sent >= len(self._updates):
+                        await asyncio.sleep(0.01)
+                        continue
+                    update = self._updates[sent]
+                    try:
+                        async with session.post(url, json=update, headers=headers) as resp:
+                            if resp.status == 200:
+                                sent += 1
+                                continue
+                    except aiohttp.ClientError:
+                        pass
+                    await asyncio.sleep(0.5)
+
+        self._webhook = asyncio.get_running_loop().create_task(push())
 
     # -- what tests do -------------------------------------------------------------------
     def user(self, user_id: int, language: str = "en") -> dict[str, Any]:
@@ -70,17 +106,17 @@ class FakeTelegram:
                                    "text": text}
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        self._updates.append({"update_id": next(self._update_ids), "message": message})
+        self._queue({"update_id": next(self._update_ids), "message": message})
 
     def send_photo(self, user_id: int) -> None:
         """Queue a photo without caption."""
-        self._updates.append({"update_id": next(self._update_ids), "message": {
+        self._queue({"update_id": next(self._update_ids), "message": {
             "message_id": next(self._message_ids), "date": int(time.time()), "chat": {"id": user_id, "type": "private"},
             "from": self.user(user_id), "photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]}})
 
     def edit_text(self, user_id: int, text: str) -> None:
         """Queue an edited message."""
-        self._updates.append({"update_id": next(self._update_ids), "edited_message": {
+        self._queue({"update_id": next(self._update_ids), "edited_message": {
             "message_id": next(self._message_ids), "date": int(time.time()), "edit_date": int(time.time()),
             "chat": {"id": user_id, "type": "private"}, "from": self.user(user_id), "text": text}})
 
@@ -98,14 +134,14 @@ class FakeTelegram:
         if reply_to is not None:
             message["reply_to_message"] = {"message_id": reply_to, "date": int(time.time()), "from": BOT_USER,
                                            "chat": message["chat"], "text": "ticket"}
-        self._updates.append({"update_id": next(self._update_ids), "message": message})
+        self._queue({"update_id": next(self._update_ids), "message": message})
 
     def press_in_group(self, chat_id: int, user_id: int, data: str, message_id: int) -> str:
         """Queue a button press on one of the bot's messages in a group."""
         qid = f"cb{next(self._message_ids)}"
         message = {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
                    "chat": {"id": chat_id, "type": "supergroup", "title": "Trainers"}, "text": "ticket"}
-        self._updates.append({"update_id": next(self._update_ids), "callback_query": {
+        self._queue({"update_id": next(self._update_ids), "callback_query": {
             "id": qid, "from": self.user(user_id), "chat_instance": str(chat_id), "data": data, "message": message}})
         return qid
 
@@ -114,9 +150,15 @@ class FakeTelegram:
         qid = f"cb{next(self._message_ids)}"
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
                    "chat": {"id": user_id, "type": "private"}, "from": BOT_USER, "text": "..."}
-        self._updates.append({"update_id": next(self._update_ids), "callback_query": {
+        self._queue({"update_id": next(self._update_ids), "callback_query": {
             "id": qid, "from": self.user(user_id), "chat_instance": str(user_id), "data": data, "message": message}})
         return qid
+
+    def _queue(self, update: dict[str, Any]) -> None:
+        self.queued_at[update["update_id"]] = time.monotonic()
+        self._updates.append(update)
+        if self._arrived is not None:
+            self._arrived.set()  # wake a waiting getUpdates at once, as Telegram's long polling does
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[dict[str, Any]]:
         """Parameters of the calls of one method (to one chat)."""
@@ -148,6 +190,15 @@ class FakeTelegram:
                     params[key] = json.loads(value) if isinstance(value, str) else value
                 except ValueError:
                     params[key] = value
+        faults = self._faults.get(method)
+        if faults:
+            fault = faults.pop(0)
+            self.faulted.append(Call(method, params))
+            if fault == "flood":
+                return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                                          "parameters": {"retry_after": 1}}, status=429)
+            return web.Response(status=502, text="Bad Gateway")
+        params["_at"] = time.monotonic()  # when the call arrived, for latency measurements
         self.calls.append(Call(method, params))
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
@@ -160,11 +211,19 @@ class FakeTelegram:
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 1.0)
+        if self._arrived is None:
+            self._arrived = asyncio.Event()
         while True:
-            pending = [u for u in self._updates if u["update_id"] >= offset]
+            self._arrived.clear()
+            # Update ids are consecutive from 1, so the unconfirmed ones start at index offset - 1.
+            pending = self._updates[max(0, offset - 1):] if offset else list(self._updates)
+            pending = [u for u in pending if u["update_id"] >= offset][:100]
             if pending or time.monotonic() >= deadline:
                 return pending
-            await asyncio.sleep(0.02)
+            try:
+                await asyncio.wait_for(self._arrived.wait(), timeout=max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                pass
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
+from telegram.error import TelegramError
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, MessageHandler, TypeHandler, filters)
 
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 TELEGRAM_LIMIT = 4096
 _DEEP_LINK = re.compile(r"^(CA|DE|NO|AU|US)(?:-(en|fr|ar|fa|uk))?$", re.IGNORECASE)
 
+TYPING_AFTER_SECONDS = 0.8
+
 COMMANDS = (
     ("help", "Help and examples"), ("country", "Change the destination country"), ("language", "Change the language"),
     ("human", "Ask a trainer"), ("cancel", "Withdraw my question to the trainers"), ("privacy", "How your data is used"),
@@ -64,6 +67,32 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """Rasa's buttons as an inline keyboard; the payload (an intent like /affirm) travels as callback data."""
     rows = [[InlineKeyboardButton(b.title, callback_data=b.payload[:64])] for b in reply.buttons if b.payload]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def merge_replies(replies: list[Reply]) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """Rasa's texts as few Telegram messages as possible: consecutive texts joined, a message ending
+    where buttons are (they belong under the text that asks). One answer is one message instead of
+    three: fewer notifications for the person, and a third of the calls against Telegram's limit."""
+    merged: list[tuple[str, InlineKeyboardMarkup | None]] = []
+    pending: list[str] = []
+    for reply in replies:
+        if reply.text:
+            pending.append(reply.text)
+        markup = keyboard(reply)
+        if markup is not None and pending:
+            merged.append(("\n\n".join(pending), markup))
+            pending = []
+    if pending:
+        merged.append(("\n\n".join(pending), None))
+    return merged
+
+
+async def _quietly(call: Coroutine[Any, Any, Any]) -> None:
+    """Run a cosmetic Bot API call (typing…) whose failure must not disturb the reply."""
+    try:
+        await call
+    except TelegramError as exc:
+        log.info("typing indicator not sent (%s)", type(exc).__name__)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -257,6 +286,7 @@ class SafarBot:
             await self._say(update, gettext(user.language, "Sorry, I could not delete your data just now. Please send /forget again in a few minutes."))
             return
         self._pending.pop(tg_id, None)
+        self.conversation.forget(user.pseudonym)
         log.info("/forget erased %s", erased.as_dict())
         await self._say(update, gettext(user.language, "Done. Everything about you in Safar has been deleted. Send /start if you want to begin again."))
 
@@ -277,8 +307,14 @@ class SafarBot:
             return "to_trainer"  # a trainer has this person's ticket: the message goes to the trainer, not Rasa
         if self.processor.take_burst_notice(tg_user.id):
             await self._say(update, gettext(user.language, "You sent many messages at once. I will answer them in order; please wait a moment."))
-        await chat.send_action(ChatAction.TYPING)
-        replies = await self.conversation.handle(Turn(user.pseudonym, text, user.country, user.language))
+        # "typing…" only when the answer is slow: every Bot API call counts against Telegram's
+        # 30 messages per second, which is what limits a busy bot (docs/benchmarks.md).
+        typing = asyncio.get_running_loop().call_later(
+            TYPING_AFTER_SECONDS, lambda: asyncio.ensure_future(_quietly(chat.send_action(ChatAction.TYPING))))
+        try:
+            replies = await self.conversation.handle(Turn(user.pseudonym, text, user.country, user.language))
+        finally:
+            typing.cancel()
         # Settings and tickets first, then the texts: once the user reads "a trainer will answer",
         # the ticket exists, and a changed destination applies to the very next message.
         route = "none"
@@ -291,9 +327,8 @@ class SafarBot:
             if facts and facts.get("handoff"):
                 await self.tickets.on_handoff(chat.id, user, facts["handoff"])
                 self.metrics.tickets_opened.labels(str(facts["handoff"].get("reason") or "unknown")).inc()
-        for reply in replies:
-            if reply.text:
-                await self._say(update, reply.text, keyboard(reply))
+        for text_out, markup in merge_replies(replies):
+            await self._say(update, text_out, markup)
         return route
 
 

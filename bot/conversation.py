@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+SLOTS_FRESH_SECONDS = 3600.0
+MAX_REMEMBERED = 50_000  # conversations whose slots are remembered (a few MB)
 # Control characters (other than newline and tab) carry no meaning in a question and can upset
 # tokenizers and logs downstream.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -43,6 +46,10 @@ class Conversation:
     def __init__(self, rasa: RasaClient, metrics: BotMetrics | None = None) -> None:
         self._rasa = rasa
         self._metrics = metrics
+        # What each conversation's slots were last set to, and when. Setting them costs Rasa a
+        # tracker load, a schema check and a save per message, so it is done only when they change,
+        # and again after SLOTS_FRESH_SECONDS (retention may have purged the stored conversation).
+        self._slots: OrderedDict[str, tuple[tuple[str | None, str | None], float]] = OrderedDict()
 
     async def handle(self, turn: Turn) -> list[Reply]:
         """Route one message and return the replies to render, in order."""
@@ -55,11 +62,12 @@ class Conversation:
         started = time.perf_counter()
         try:
             # Slots drive the language of Rasa's own replies; the metadata backs up the actions.
-            await self._rasa.set_slots(turn.sender, {"country": turn.country, "language": turn.language})
+            await self._set_slots(turn)
             replies = await self._rasa.send(turn.sender, message, metadata)
             if self._metrics is not None:
                 self._metrics.rasa_seconds.observe(time.perf_counter() - started)
         except RasaUnreachable as exc:
+            self._slots.pop(turn.sender, None)  # unknown whether they were stored: set them next time
             if self._metrics is not None:
                 self._metrics.rasa_failures.inc()
             # No user data in the log line: only what failed.
@@ -69,3 +77,19 @@ class Conversation:
                 "reason": "technical_failure", "priority": "normal", "question": message,
                 "country": turn.country, "language": turn.language}}})]
         return [*notices, *replies]
+
+    async def _set_slots(self, turn: Turn) -> None:
+        wanted = (turn.country, turn.language)
+        known = self._slots.get(turn.sender)
+        now = time.monotonic()
+        if known is not None and known[0] == wanted and now - known[1] < SLOTS_FRESH_SECONDS:
+            return
+        await self._rasa.set_slots(turn.sender, {"country": turn.country, "language": turn.language})
+        self._slots[turn.sender] = (wanted, now)
+        self._slots.move_to_end(turn.sender)
+        while len(self._slots) > MAX_REMEMBERED:
+            self._slots.popitem(last=False)
+
+    def forget(self, sender: str) -> None:
+        """Drop what is remembered about a conversation (after /forget deleted it in Rasa)."""
+        self._slots.pop(sender, None)

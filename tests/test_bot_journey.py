@@ -83,10 +83,11 @@ def test_onboarding_consent_first_then_the_waiting_question(pipeline_settings: S
             sent = await fake.wait_for(5, chat_id=42)
             assert [row[0]["callback_data"] for row in sent[4]["reply_markup"]["inline_keyboard"]][0] == "safar:country:CA"
             fake.press(42, "safar:country:CA")
-            # Destination confirmed, then the question sent before consent is answered (French content).
-            sent = await fake.wait_for(8, chat_id=42)
+            # Destination confirmed, then the question sent before consent is answered (French content),
+            # the answer, its source and "did this help?" in one message.
+            sent = await fake.wait_for(7, chat_id=42)
             assert "Canada" in sent[5]["text"]
-            assert any("Source" in t for t in fake.texts(42)[6:])
+            assert "Source" in sent[6]["text"] and sent[6]["reply_markup"]["inline_keyboard"]
             assert len(fake.sent("answerCallbackQuery")) == 2
             commands = fake.sent("setMyCommands")
             assert {c.get("language_code") for c in commands} == {None, "fr", "ar", "fa", "uk"}
@@ -100,15 +101,19 @@ def test_routes_buttons_and_switching_country(pipeline_settings: Settings, tmp_p
             await onboard(fake, 7, "CA-en")
             n = len(fake.texts(7))
             fake.send_text(7, "how do I get my provincial health insurance card")
-            sent = await fake.wait_for(n + 3, chat_id=7)
-            assert "health card" in sent[n]["text"].lower() and sent[n + 1]["text"].startswith("Source: https://")
+            # One message: the answer, its source and "did this help?" with the buttons under it.
+            sent = await fake.wait_for(n + 1, chat_id=7)
+            answer = sent[n]["text"]
+            assert "health card" in answer.lower() and "\n\nSource: https://" in answer
+            assert answer.endswith("Did this answer help you?")
             assert "parse_mode" not in sent[n]  # plain text: nothing in content can break markup
-            keyboard = sent[n + 2]["reply_markup"]["inline_keyboard"]
+            keyboard = sent[n]["reply_markup"]["inline_keyboard"]
             assert [row[0]["callback_data"] for row in keyboard] == ["/feedback_positive", "/feedback_negative"]
-            assert fake.sent("sendChatAction", 7)
+            await asyncio.sleep(0.3)
+            assert len(fake.texts(7)) == n + 1
 
             fake.press(7, "/feedback_negative")
-            sent = await fake.wait_for(n + 4, chat_id=7)
+            sent = await fake.wait_for(n + 2, chat_id=7)
             assert "trainer" in sent[-1]["text"]
 
             for text, expected in (("when is my flight, case 123-45", "trainer will answer"),
@@ -139,7 +144,7 @@ def test_routes_buttons_and_switching_country(pipeline_settings: Settings, tmp_p
             with make_sessionmaker(engine).begin() as s:
                 assert s.scalar(select(User.country).where(User.telegram_id == 7)) == "NO"
             fake.send_text(7, "how do I find an apartment to rent")
-            await fake.wait_for(n + 3, chat_id=7)
+            await fake.wait_for(n + 2, chat_id=7)
             assert any("Norway" in t for t in fake.texts(7)[n + 1:])
 
     asyncio.run(journey())

@@ -13,13 +13,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import safar_speedups
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 
+safar_speedups.install()  # this module is Safar's one foothold in the Rasa process: see safar_speedups
+
 
 class SessionSafeSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose "latest session" starts at the id of the latest `session_started` event."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            # Rasa's store is synchronous inside Rasa's event loop: with SQLite's defaults every save
+            # waits for an fsync while no other conversation moves. WAL with synchronous=NORMAL syncs
+            # at checkpoints only; a crash of Rasa loses nothing, a power cut at most the last moments.
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine.dispose()  # connections opened before the listener get the pragmas too
 
     def _event_query(self, session: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
         """The conversation's events in stored order, from the latest session start unless all are asked for."""
@@ -33,3 +45,11 @@ class SessionSafeSQLTrackerStore(SQLTrackerStore):
             )
             query = query.filter(sa.or_(start.is_(None), events.id >= start))
         return query.order_by(events.id)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from collections import Counter
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         stages = [(args.sustain, args.seconds)] if args.sustain else [(r, args.seconds) for r in args.rates]
         for rate, seconds in stages:
             before, metrics_before = stack.usage(), stack.bot_metrics()
+            calls_before = len(stack.fake.calls)
             t0 = time.monotonic()
             if args.profile:
                 loop = asyncio.get_running_loop()
@@ -91,6 +93,8 @@ async def main_async(args: argparse.Namespace) -> dict:
             rasa_ms = 1000 * (metrics.get("safar_rasa_seconds_sum", 0) - metrics_before.get("safar_rasa_seconds_sum", 0))
             stage = {"offered_rate": rate, "seconds": seconds, **summarise(turns, seconds),
                      "rasa_round_trip_ms": round(rasa_ms / calls, 1) if calls else None,
+                     "bot_api_calls_per_s": {m: round(n / elapsed, 1) for m, n in sorted(
+                         Counter(c.method for c in stack.fake.calls[calls_before:]).items())},
                      "resources": resources(before, stack.usage(), elapsed)}
             if args.profile:
                 files = await spy

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 TELEGRAM_LIMIT = 4096
 _DEEP_LINK = re.compile(r"^(CA|DE|NO|AU|US)(?:-(en|fr|ar|fa|uk))?$", re.IGNORECASE)
 
-TYPING_AFTER_SECONDS = 0.8
+TYPING_AFTER_SECONDS = 1.5
 
 COMMANDS = (
     ("help", "Help and examples"), ("country", "Change the destination country"), ("language", "Change the language"),

@@ -163,12 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     from knowledge_base.commands import register as register_kb
     from safar.health import register as register_health
     from safar.privacy_commands import register as register_privacy
+    from safar.serve import register as register_serve
 
     register_kb(sub)
     register_trainer(sub)
     register_insights(sub)
     register_privacy(sub)
     register_health(sub)
+    register_serve(sub)
     return parser
 
 

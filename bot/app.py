@@ -25,6 +25,7 @@ from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler,
 
 from bot.conversation import Conversation, Turn
 from bot.i18n import LANGUAGES, gettext, supported
+from bot.inbox import DurableQueue, Inbox
 from bot.metrics import BotMetrics, update_kind
 from bot.ordering import PerUserUpdateProcessor
 from bot.rasa_client import RasaClient, Reply
@@ -44,6 +45,7 @@ TELEGRAM_LIMIT = 4096
 _DEEP_LINK = re.compile(r"^(CA|DE|NO|AU|US)(?:-(en|fr|ar|fa|uk))?$", re.IGNORECASE)
 
 TYPING_AFTER_SECONDS = 1.5
+HANDLED_GROUP = 99  # handler group that runs after all others: the update is done
 
 COMMANDS = (
     ("help", "Help and examples"), ("country", "Change the destination country"), ("language", "Change the language"),
@@ -355,6 +357,7 @@ def build_application(settings: Settings) -> Application:
         .rate_limiter(RetryingRateLimiter(on_retry=lambda reason: metrics.telegram_retries.labels(reason).inc()))
         # Up to 64 updates at once across users; each user's in order (bot/ordering.py).
         .concurrent_updates(PerUserUpdateProcessor(64))
+        .update_queue(DurableQueue())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -387,6 +390,10 @@ async def _post_init(app: Application) -> None:
     if settings.bot_metrics_port:
         metrics.serve(settings.host, settings.bot_metrics_port)
     app.add_handler(TypeHandler(Update, count_update(metrics)), group=-1)
+    queue = app.update_queue
+    assert isinstance(queue, DurableQueue)
+    queue.inbox = Inbox(sessions)
+    app.add_handler(TypeHandler(Update, finish_update(queue.inbox)), group=HANDLED_GROUP)
     desk_task = asyncio.create_task(desk.run_forever(app.bot, settings.desk_tick_seconds))
     app.bot_data.update(engine=engine, rasa=rasa, handlers=handlers, desk=desk, desk_task=desk_task)
     if settings.trainer_chat_id is not None:
@@ -408,6 +415,7 @@ async def _post_init(app: Application) -> None:
     for language in LANGUAGES:
         commands = [BotCommand(name, gettext(language, text).lstrip("\u200f")) for name, text in COMMANDS]
         await app.bot.set_my_commands(commands, language_code=None if language == "en" else language)
+    await queue.replay(app.bot)  # what a crashed predecessor had received but not handled
 
 
 def count_update(metrics: BotMetrics) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
@@ -415,6 +423,14 @@ def count_update(metrics: BotMetrics) -> Callable[[Update, ContextTypes.DEFAULT_
     async def count(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         metrics.updates.labels(update_kind(update)).inc()
     return count
+
+
+def finish_update(inbox: Inbox) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """A handler in the last group: every other group has run (or failed and apologised), so the
+    update leaves the inbox."""
+    async def finish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await asyncio.to_thread(inbox.done, update.update_id)
+    return finish
 
 
 async def refuse_trainer_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.queue import delete_for_pseudonym as delete_tickets
@@ -14,6 +15,7 @@ from safar.pseudonym import pseudonym
 from safar.settings import Settings
 from safar.tracker_store import TrackerStore
 from storage.db import make_engine, make_sessionmaker
+from storage.models import InboxUpdate
 from storage.question_log import delete_for_pseudonym as delete_questions
 from storage.question_log import delete_older_than as delete_old_questions
 from storage.users import delete_inactive_before as delete_old_users
@@ -58,6 +60,8 @@ class Privacy:
         """Delete the person's settings, tickets, logged questions and Rasa conversation."""
         key = pseudonym(telegram_id, self._key)
         with self._sessions.begin() as session:
+            # Updates waiting in the bot's inbox hold raw text; in a private chat the chat id is the user id.
+            session.execute(delete(InboxUpdate).where(InboxUpdate.chat_id == telegram_id))
             settings = delete_user(session=session, telegram_id=telegram_id)
             tickets = delete_tickets(session=session, pseudonym=key)
             questions = delete_questions(session=session, pseudonym=key)
@@ -71,6 +75,7 @@ class Privacy:
             questions = delete_old_questions(session=session, cutoff=cutoff)
             tickets = delete_old_tickets(session=session, cutoff=cutoff)
             users = delete_old_users(session=session, cutoff=cutoff)
+            session.execute(delete(InboxUpdate).where(InboxUpdate.received_at < now - timedelta(days=1)))
         events = self._tracker.purge_before(now - self._conversations)
         purged = Deleted(users, tickets, questions, events)
         if any(purged.as_dict().values()):

@@ -165,3 +165,21 @@ class LoggedQuestionRow(Base):
     # "bot": a migrant's message; "replay": `safar ask`/`replay` traffic; "demo": made by `safar demo-log`.
     # The report reads bot rows only (demo rows when there are none, and says so).
     source: Mapped[str] = mapped_column(String(8), default="bot")
+
+
+class InboxUpdate(Base):
+    """A Telegram update received but not yet fully handled: the bot's crash insurance.
+
+    Written before Telegram is told the update arrived (polling: before the next getUpdates;
+    webhook: before the 200), deleted once every handler ran. A bot that was killed finds here what
+    it had not finished and handles it on start. Raw and personal (text, Telegram id), so it lives
+    for seconds; the retention purge removes anything older than a day.
+    """
+
+    __tablename__ = "update_inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    payload: Mapped[str] = mapped_column(Text)  # the update as JSON
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)

@@ -43,6 +43,7 @@ class FakeTelegram:
     faulted: list[Call] = field(default_factory=list)
     _webhook: asyncio.Task[None] | None = None
     _arrived: asyncio.Event | None = None
+    _confirmed: int = 0  # getUpdates with offset N confirms every update below N, as Telegram does
     queued_at: dict[int, float] = field(default_factory=dict)  # update_id -> time.monotonic() when queued
 
     @property
@@ -209,7 +210,8 @@ class FakeTelegram:
         return BOT_USER
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
-        offset = int(params.get("offset") or 0)
+        self._confirmed = max(self._confirmed, int(params.get("offset") or 0))
+        offset = self._confirmed
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 1.0)
         if self._arrived is None:
             self._arrived = asyncio.Event()

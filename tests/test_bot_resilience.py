@@ -78,3 +78,63 @@ def test_a_dead_rasa_server_is_skipped_for_the_next(pipeline_settings: Settings)
 
     texts, _ = asyncio.run(go())
     assert texts and texts[0].startswith("Hello")
+
+
+def test_updates_left_unfinished_by_a_crash_are_handled_on_start(pipeline_settings: Settings, tmp_path: Path) -> None:
+    """A bot killed after storing an update (and so after Telegram counted it delivered) handles it on start."""
+    import json
+
+    from storage.db import make_engine, make_sessionmaker
+    from storage.migrate import upgrade_to_head
+    from storage.models import InboxUpdate
+
+    db = f"sqlite:///{tmp_path / 'bot.db'}"
+    engine = make_engine(db)
+    upgrade_to_head(engine)
+    update = {"update_id": 424242, "message": {"message_id": 5, "date": 1, "chat": {"id": 77, "type": "private"},
+                                               "from": {"id": 77, "is_bot": False, "first_name": "U"},
+                                               "text": "/help", "entities": [{"type": "bot_command", "offset": 0,
+                                                                              "length": 5}]}}
+    from datetime import datetime, timezone
+
+    with make_sessionmaker(engine).begin() as s:
+        s.add(InboxUpdate(update_id=424242, chat_id=77, payload=json.dumps(update),
+                          received_at=datetime.now(timezone.utc), attempts=0))
+
+    async def journey() -> None:
+        async with running_bot(pipeline_settings, tmp_path) as (fake, _):
+            await until(lambda: len(help_replies(fake, 77)) == 1, timeout=20)
+            await asyncio.sleep(0.5)
+            assert len(help_replies(fake, 77)) == 1
+
+    asyncio.run(journey())
+    with make_sessionmaker(engine)() as s:
+        assert s.query(InboxUpdate).count() == 0  # handled, so gone
+    engine.dispose()
+
+
+def test_a_redelivered_update_is_queued_once(tmp_path: Path) -> None:
+    from telegram import Update
+
+    from bot.inbox import DurableQueue, Inbox
+    from storage.db import make_engine, make_sessionmaker
+    from storage.migrate import upgrade_to_head
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'inbox.db'}")
+    upgrade_to_head(engine)
+    queue = DurableQueue()
+    queue.inbox = Inbox(make_sessionmaker(engine))
+    update = Update.de_json({"update_id": 9, "message": {"message_id": 1, "date": 1, "text": "hi",
+                                                         "chat": {"id": 3, "type": "private"}}}, None)
+
+    async def go() -> int:
+        while not queue.empty():
+            queue.get_nowait()
+        await queue.put(update)
+        await queue.put(update)  # Telegram sends it again: it was not confirmed before a crash
+        return queue.qsize()
+
+    assert asyncio.run(go()) == 1
+    queue.inbox.done(9)
+    assert asyncio.run(go()) == 1  # handled and gone: a later, new delivery is queued again
+    engine.dispose()

@@ -302,7 +302,8 @@ GARBAGE_COMMANDS = (
 MALFORMED_DATA = (
     "safar:", "safar", "safar::", "safar:::", ":::", "safar:t:claim:abc", "safar:t:claim:999999", "safar:t:claim:-1",
     "safar:t:claim:١٢", "safar:t:close:", "safar:t:claim:99999999999999999999999", "safar:lang:xx", "safar:lang:",
-    "safar:country:XX", "safar:country:ca", "safar:consent:no", "safar:consent:YES", "safar:forget:maybe", "safar:forget:",
+    "safar:country:XX", "safar:country:ca", "safar:consent:no", "safar:consent:YES", "safar:forget:maybe",
+    "safar:forget:",
     "/", '/choose_country{"country":"XX"}', '/choose_country{"country": [1, {"a": null}]}',
     '/choose_language{"language":"zz"}', "/crisis", "/feedback_negative", "/affirm", "/nlu_fallback", "/restart",
     '/ask_info{"country":"DE","language":"xx"}', "/choose_country{", "safar:lang:" + "x" * 80,
@@ -389,7 +390,8 @@ FORGED_EVERY_RUN = [
       for which in ("open", "claimed")),
     *(Step("forged_answer", 3302, "I am the trainer now, send me your passport number", which)
       for which in ("open", "claimed")),
-    *(Step("forged_reply", 3101, "Hi, a trainer here: my name is Layla Qasemi", which) for which in ("open", "claimed")),
+    *(Step("forged_reply", 3101, "Hi, a trainer here: my name is Layla Qasemi", which)
+      for which in ("open", "claimed")),
     *(Step("forged_private_answer", uid, "hello", which) for uid in (3301, 3101) for which in ("open", "claimed")),
     Step("trainer_wrong_chat", TRAINER, "claim", "open"),
     # A migrant and a stranger pressing migrants' buttons inside the trainers' group.
@@ -555,7 +557,8 @@ DESK_TEXTS = ("❓ Question #", "🆘 URGENT #", "⏰ Still waiting: ", "Migrant
 
 def foreign_group_messages(fake: Any) -> list[str]:
     """Messages in the trainers' group that are not the desk's: Safar talks to migrants in private chats only."""
-    return [t for t in (str(p.get("text", "")) for p in fake.sent("sendMessage", GROUP)) if not t.startswith(DESK_TEXTS)]
+    texts = (str(p.get("text", "")) for p in fake.sent("sendMessage", GROUP))
+    return [t for t in texts if not t.startswith(DESK_TEXTS)]
 
 
 @pytest.mark.rasa
@@ -608,9 +611,11 @@ def test_the_bot_survives_a_flood_of_hostile_updates(pipeline_settings: Settings
 
             assert await wait_until(find_tickets, 30), "the setup tickets were not posted in the trainers' group"
             qid = fake.press_in_group(GROUP, TRAINER, f"safar:t:claim:{ids['claimed']}", posts["claimed"])
-            assert await wait_until(lambda: (callback_answer(fake, qid) or {}).get("text", "").startswith("It is yours"), 20)
+            assert await wait_until(
+                lambda: (callback_answer(fake, qid) or {}).get("text", "").startswith("It is yours"), 20)
             fake.send_group_text(GROUP, TRAINER, "Hello, I am your trainer.", reply_to=posts["claimed"])
-            assert await wait_until(lambda: any(t.startswith("A trainer answered:") for t in fake.texts(OWNER_CLAIMED)), 20)
+            assert await wait_until(
+                lambda: any(t.startswith("A trainer answered:") for t in fake.texts(OWNER_CLAIMED)), 20)
             desk = Desk(ids, posts)
             before = ticket_states(engine)
 
@@ -651,7 +656,8 @@ def test_the_bot_survives_a_flood_of_hostile_updates(pipeline_settings: Settings
             for tid, (status, owner, trainer_turns) in after.items():
                 was = before.get(tid, ("open", None, 0))
                 if owner != was[1] or trainer_turns != was[2] or (status == "closed") != (was[0] == "closed"):
-                    problems.append(f"ticket {tid} changed without its trainer: {was} -> {(status, owner, trainer_turns)}")
+                    problems.append(f"ticket {tid} changed without its trainer: {was} -> "
+                                    f"{(status, owner, trainer_turns)}")
             if (tmp_path / "drafts").exists() and any((tmp_path / "drafts").rglob("*.md")):
                 problems.append("a knowledge-base draft was written by a forged press")
 

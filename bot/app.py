@@ -30,6 +30,7 @@ from bot.metrics import BotMetrics, update_kind
 from bot.ordering import PerUserUpdateProcessor
 from bot.rasa_client import RasaClient, Reply
 from bot.telegram_retry import RetryingRateLimiter
+from bot.texts import split_text
 from bot.tickets import TicketService
 from bot.trainers import TrainerDesk
 from bot.users import UserService, UserView
@@ -41,7 +42,6 @@ from storage.db import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_LIMIT = 4096
 _DEEP_LINK = re.compile(r"^(CA|DE|NO|AU|US)(?:-(en|fr|ar|fa|uk))?$", re.IGNORECASE)
 
 TYPING_AFTER_SECONDS = 1.5
@@ -52,17 +52,6 @@ COMMANDS = (
     ("human", "Ask a trainer"), ("cancel", "Withdraw my question to the trainers"), ("privacy", "How your data is used"),
     ("forget", "Delete all my data"),
 )
-
-
-def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split a long reply at paragraph or line breaks so each part fits one Telegram message."""
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = max(text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
-        cut = cut if cut > 0 else limit
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    return [*parts, text] if text else parts
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -121,7 +110,7 @@ class SafarBot:
         self.tickets = tickets
         self.desk = desk
         self.processor = processor
-        self.privacy = privacy
+        self.privacy_service = privacy
         self.metrics = metrics or BotMetrics()
         # A question sent before consent, answered right after it (kept in memory only).
         self._pending: dict[int, str] = {}
@@ -161,7 +150,11 @@ class SafarBot:
 
     async def human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/human`: ask for a trainer (through Rasa, so the route and payload are the usual ones)."""
-        await self._relay(update, "/request_human")
+        user = await self._user(update)
+        if not user.consented:  # a ticket stores the person's words: not before they agreed
+            await self._privacy_notice(update, user)
+            return
+        await self._relay(update, "/request_human", user)
 
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/cancel`: withdraw the question handed to trainers."""
@@ -209,6 +202,8 @@ class SafarBot:
         if query is None or update.effective_user is None:
             return
         await query.answer()
+        if update.effective_chat is None or update.effective_chat.type != "private":
+            return  # migrants' buttons act in their private chat only, never in the trainers' group
         data = query.data or ""
         if data.startswith("/"):
             user = await self._user(update)
@@ -281,7 +276,7 @@ class SafarBot:
             await self._say(update, gettext(user.language, "Nothing was deleted."))
             return
         try:
-            erased = await asyncio.to_thread(self.privacy.forget, tg_id)
+            erased = await asyncio.to_thread(self.privacy_service.forget, tg_id)
         except SQLAlchemyError as exc:
             # Say so plainly: telling someone their data is gone when it is not would be worse than failing.
             log.error("/forget failed (%s): check the database; the user was asked to try again", type(exc).__name__)

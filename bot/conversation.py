@@ -64,6 +64,10 @@ class Conversation:
             # Slots drive the language of Rasa's own replies; the metadata backs up the actions.
             await self._set_slots(turn)
             replies = await self._rasa.send(turn.sender, message, metadata)
+            if not any(r.text for r in replies):
+                # Rasa answers 200 with nothing when a custom action failed (the action server is
+                # down): for the person that is no answer at all.
+                raise RasaUnreachable("Rasa answered with no message (its action server may be down)")
             if self._metrics is not None:
                 self._metrics.rasa_seconds.observe(time.perf_counter() - started)
         except RasaUnreachable as exc:

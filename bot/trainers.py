@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import gettext
+from bot.texts import TELEGRAM_LIMIT, clip, split_text
 from handoff import queue as q
 from handoff.errors import HandoffError, InvalidTicketData
 from storage.models import Ticket
@@ -38,15 +39,18 @@ def ticket_text(ticket: Ticket, *, reminder: bool = False) -> str:
     head = "🆘 URGENT" if ticket.priority == "urgent" else "❓ Question"
     if reminder:
         head = "⏰ Still waiting: " + head
+    # Telegram takes 4096 characters per message: long texts are cut here, and stay whole in the
+    # ticket (`safar trainer show N`).
     lines = [f"{head} #{ticket.id} · {ticket.country or '?'} · {ticket.language or '?'} · "
-             f"{REASON_LABELS.get(ticket.reason, ticket.reason)} · {ticket.status}", "", ticket.question]
+             f"{REASON_LABELS.get(ticket.reason, ticket.reason)} · {ticket.status}", "", clip(ticket.question, 1500)]
     turns = [t for t in ticket.turns if t.sender != "bot"][-5:] if ticket.turns else []
     if turns:
-        lines += ["", "Since then:"] + [f"{'migrant' if t.sender == 'migrant' else 'trainer'}: {t.text}" for t in turns]
+        lines += ["", "Since then:"] + [f"{'migrant' if t.sender == 'migrant' else 'trainer'}: {clip(t.text, 400)}"
+                                        for t in turns]
     if ticket.claimed_by:
         lines += ["", f"Claimed by trainer {ticket.claimed_by}"]
     lines += ["", "Reply to this message to answer (or /answer N text)."]
-    return "\n".join(lines)
+    return clip("\n".join(lines), TELEGRAM_LIMIT)
 
 
 def ticket_buttons(ticket_id: int) -> InlineKeyboardMarkup:
@@ -130,7 +134,8 @@ class TrainerDesk:
             self._wake.clear()
 
     async def _deliver(self, bot: Bot, chat_id: int, language: str | None, text: str) -> None:
-        await bot.send_message(chat_id, gettext(language, "A trainer answered:") + "\n" + text)
+        for part in split_text(gettext(language, "A trainer answered:") + "\n" + text):
+            await bot.send_message(chat_id, part)
 
     # -- the migrant's side --------------------------------------------------------------
     async def route_migrant_message(self, bot: Bot, pseudonym: str, text: str) -> bool:
@@ -139,7 +144,10 @@ class TrainerDesk:
         if ticket is None:
             return False
         if self.chat_id is not None:
-            await bot.send_message(self.chat_id, f"Migrant on #{ticket.id}: {text}",
+            shown = clip(text, 3800)
+            if shown != text:
+                shown += f"\n(cut: the whole message is in `safar trainer show {ticket.id}`)"
+            await bot.send_message(self.chat_id, f"Migrant on #{ticket.id}: {shown}",
                                    reply_to_message_id=ticket.posted_message_id)
         return True
 

@@ -117,3 +117,37 @@ def test_webhook_requires_the_secret_token(tmp_path: Path) -> None:
         await fake.stop()
 
     asyncio.run(run())
+
+
+def test_an_empty_answer_from_rasa_becomes_an_honest_reply_and_a_ticket() -> None:
+    """Rasa answers 200 and [] when its action server is down: the person must still hear something."""
+    import asyncio
+
+    from aiohttp import web
+
+    from bot.conversation import Conversation, Turn
+    from bot.rasa_client import RasaClient
+
+    async def scenario() -> list:
+        app = web.Application()
+
+        async def empty(request: web.Request) -> web.Response:
+            return web.json_response([])
+
+        app.router.add_post("/webhooks/rest/webhook", empty)
+        app.router.add_post("/conversations/{sender}/tracker/events", empty)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        client = RasaClient(f"http://127.0.0.1:{port}", timeout=5, retries=0)
+        try:
+            return await Conversation(client).handle(Turn("p1", "how do I rent a flat", "CA", "en"))
+        finally:
+            await client.close()
+            await runner.cleanup()
+
+    replies = asyncio.run(scenario())
+    assert len(replies) == 1 and "trainer will see your question" in replies[0].text
+    assert replies[0].custom["safar"]["handoff"]["reason"] == "technical_failure"

@@ -128,6 +128,8 @@ entity = st.fixed_dictionaries({
     "entity": st.one_of(st.sampled_from(["country", "language"]), st.text(max_size=10)),
     "value": st.one_of(country_value, language_value),
 }, optional={"start": st.integers(), "end": st.integers(), "confidence_entity": st.floats(0, 1)})
+# Metadata is an object or null: Rasa 3.6 itself refuses any other JSON there (TypeError in
+# DialogueStateTracker.update, an empty reply) before an action runs.
 metadata = st.one_of(
     st.none(),
     st.fixed_dictionaries({}, optional={"country": country_value, "language": language_value,
@@ -143,14 +145,14 @@ sender = st.one_of(st.text("0123456789abcdef", min_size=16, max_size=16), st.tex
 
 
 @st.composite
-def turns(draw: st.DrawFn, metadata_strategy: st.SearchStrategy[Any] = metadata) -> dict[str, Any]:
+def turns(draw: st.DrawFn) -> dict[str, Any]:
     """What Rasa sends the action server about one message, with hostile contents; and the planted secret."""
     text, secret = draw(messages)
     latest: dict[str, Any] = {
         "text": text,
         "intent": {"name": draw(intent_name), "confidence": draw(st.floats(0, 1))},
         "entities": draw(st.lists(entity, max_size=3)),
-        "metadata": draw(metadata_strategy),
+        "metadata": draw(metadata),
     }
     if draw(st.booleans()):
         latest["intent_ranking"] = draw(st.lists(st.fixed_dictionaries(
@@ -241,20 +243,17 @@ def test_every_action_survives_hostile_trackers_and_logs_nothing_personal(case: 
         last = assert_nothing_personal_stored(question_db, last, case["latest"]["text"])
 
 
-non_object_metadata = st.one_of(st.text(min_size=1, max_size=20), st.integers().filter(bool), st.just(True),
-                                st.lists(json_garbage, min_size=1, max_size=3))
-
-
-@pytest.mark.usefixtures("real_services")
-@FUZZ_SETTINGS
-@given(case=turns(non_object_metadata))
-def test_every_action_survives_metadata_that_is_not_an_object(case: dict[str, Any], question_db: Engine) -> None:
-    """Rasa's REST channel passes any JSON as metadata: a string or a list must not crash an action."""
-    rows = logged_rows(question_db)
-    last = rows[-1].id if rows else 0
-    for cls in ACTIONS:
-        run_action(cls(), tracker_of(case))
-        last = assert_nothing_personal_stored(question_db, last, case["latest"]["text"])
+def seconds_to_answer(text: str) -> float:
+    """Best of three: how long an action (the crisis safety net, then a fixed reply) takes on the text."""
+    case = {"sender": "f" * 16, "slots": {}, "secret": None,
+            "latest": {"text": text, "intent": {"name": "out_of_scope", "confidence": 0.9}, "entities": [],
+                       "metadata": {"country": "CA", "language": "en"}}}
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        run_action(A.ActionOutOfScope(), tracker_of(case))
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 @pytest.mark.usefixtures("real_services")
@@ -262,17 +261,17 @@ def test_every_action_survives_metadata_that_is_not_an_object(case: dict[str, An
            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(letter=st.sampled_from(["0", "a", "_", "ش", "Ї", "中", "ß", "٣"]))
 def test_one_long_word_does_not_stall_the_action_server(letter: str) -> None:
-    """The crisis net runs on the action server's event loop for every message: it must read in linear time.
+    """The crisis net runs on the action server's event loop for every message, so it must read in linear time.
 
-    6,000 characters of one word: scanned in milliseconds by linear patterns, seconds by quadratic ones.
+    One word as long as the bot forwards (2,000 characters) costs about what an ordinary
+    sentence of that length costs; patterns that backtrack over a long word cost far more.
     """
-    case = {"sender": "f" * 16, "slots": {}, "secret": None,
-            "latest": {"text": letter * 6_000, "intent": {"name": "out_of_scope", "confidence": 0.9}, "entities": [],
-                       "metadata": {"country": "CA", "language": "en"}}}
-    start = time.perf_counter()
-    run_action(A.ActionOutOfScope(), tracker_of(case))
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"{letter!r} * 6000 took {elapsed:.1f} s in the crisis safety net"
+    from bot.conversation import MAX_MESSAGE_CHARS
+
+    ordinary = seconds_to_answer(("how do I find a flat to rent in Toronto for my family " * 50)[:MAX_MESSAGE_CHARS])
+    one_word = seconds_to_answer(letter * MAX_MESSAGE_CHARS)
+    assert one_word < 5 * ordinary + 0.02, (
+        f"{letter!r} * {MAX_MESSAGE_CHARS} took {one_word:.3f} s, an ordinary message {ordinary:.3f} s")
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,9 +348,10 @@ press_data = st.one_of(
     st.binary(min_size=1, max_size=80).map(lambda b: b.decode("latin-1")),
     st.text(max_size=70).map(lambda t: "safar:" + t), st.integers(0, 10**30).map(lambda n: f"safar:t:claim:{n}"),
 )
-# How many of each kind of update a run sends (150). The bot's replies in the trainers' group go through
-# Telegram's group rate limit (20 a minute, AIORateLimiter): few updates here need one.
-KIND_COUNTS = {"text": 44, "huge": 5, "stranger_text": 9, "edit": 12, "command": 15, "press": 24, "group_press": 8,
+# How many of each kind of update a run sends (150). The bot's messages in the trainers' group go through
+# Telegram's group rate limit (20 a minute, AIORateLimiter), so few updates here need one: forged answers,
+# and the messages of the migrant whose ticket the trainer has (relayed to the group).
+KIND_COUNTS = {"text": 40, "relayed_text": 4, "huge": 5, "stranger_text": 9, "edit": 12, "command": 15, "press": 24, "group_press": 8,
                "forged_press": 12, "forged_answer": 3, "forged_reply": 3, "forged_private_answer": 6, "group_noise": 4,
                "trainer_wrong_chat": 5}
 
@@ -359,10 +359,13 @@ KIND_COUNTS = {"text": 44, "huge": 5, "stranger_text": 9, "edit": 12, "command":
 @st.composite
 def steps(draw: st.DrawFn, kind: str) -> Step:
     """One update of the given kind, from the right kind of user."""
-    migrant, private_user = st.sampled_from(MIGRANTS), st.sampled_from((*MIGRANTS, *STRANGERS))
+    migrant = st.sampled_from([uid for uid in MIGRANTS if uid != OWNER_CLAIMED])
+    private_user = st.sampled_from((*MIGRANTS, *STRANGERS))
     forger, which = st.sampled_from(FORGERS), st.sampled_from(["open", "claimed"])
     if kind in ("text", "huge"):
         return Step("text", draw(migrant), draw(bot_text if kind == "text" else huge_text))
+    if kind == "relayed_text":
+        return Step("text", OWNER_CLAIMED, draw(st.one_of(bot_text, huge_text)))
     if kind == "stranger_text":
         return Step("text", draw(st.sampled_from(STRANGERS)), draw(bot_text))
     if kind == "edit":

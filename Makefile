@@ -6,7 +6,7 @@ SAFAR := $(VENV)/bin/safar
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test setup prepare bench lock clean
+.PHONY: run test setup prepare bench load faults lock clean
 
 ## run: create what is missing, train/index what is stale, start everything (console chat without a token)
 run: setup
@@ -32,6 +32,16 @@ $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa.lock
 bench: setup
 	@$(SAFAR) prepare
 	$(VENV)/bin/python benchmarks/retrieval.py
+
+## load: the whole stack under simulated people at rising rates (LOAD_ARGS="--sustain 10 --seconds 300", "--production")
+load: setup
+	@$(SAFAR) prepare
+	$(VENV)/bin/python benchmarks/load.py $(LOAD_ARGS)
+
+## faults: kill Rasa, the action server, the bot (and PostgreSQL with FAULT_ARGS=--production) under load; exit 1 on any loss
+faults: setup
+	@$(SAFAR) prepare
+	$(VENV)/bin/python benchmarks/faults.py $(FAULT_ARGS)
 
 ## lock: regenerate the full pin sets from the current environments
 lock:

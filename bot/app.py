@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 _DEEP_LINK = re.compile(r"^(CA|DE|NO|AU|US)(?:-(en|fr|ar|fa|uk))?$", re.IGNORECASE)
 
 TYPING_AFTER_SECONDS = 1.5
+LATE_AFTER_SECONDS = 20  # a message handled later than this gets an apology first
 HANDLED_GROUP = 99  # handler group that runs after all others: the update is done
 
 COMMANDS = (
@@ -302,6 +303,10 @@ class SafarBot:
         if not text.startswith("/") and await self.desk.route_migrant_message(
                 update.get_bot(), user.pseudonym, text):
             return "to_trainer"  # a trainer has this person's ticket: the message goes to the trainer, not Rasa
+        sent_at = update.effective_message.date if update.effective_message else None
+        if sent_at is not None and (datetime.now(timezone.utc) - sent_at).total_seconds() > LATE_AFTER_SECONDS:
+            # Handled long after it was sent (a restart, a backlog): say so rather than act as if on time.
+            await self._say(update, gettext(user.language, "Sorry for the wait: Safar was briefly unavailable. Here is my answer."))
         if self.processor.take_burst_notice(tg_user.id):
             await self._say(update, gettext(user.language, "You sent many messages at once. I will answer them in order; please wait a moment."))
         # "typing…" only when the answer is slow: every Bot API call counts against Telegram's

@@ -91,21 +91,28 @@ def test_updates_left_unfinished_by_a_crash_are_handled_on_start(pipeline_settin
     db = f"sqlite:///{tmp_path / 'bot.db'}"
     engine = make_engine(db)
     upgrade_to_head(engine)
-    update = {"update_id": 424242, "message": {"message_id": 5, "date": 1, "chat": {"id": 77, "type": "private"},
-                                               "from": {"id": 77, "is_bot": False, "first_name": "U"},
-                                               "text": "/help", "entities": [{"type": "bot_command", "offset": 0,
-                                                                              "length": 5}]}}
     from datetime import datetime, timezone
 
+    from safar.pseudonym import pseudonym
+    from storage.users import get_or_create_user, update_user
+
+    key = Settings(_env_file=None, var_dir=tmp_path).resolved_pseudonym_key()  # the bot's key, made first
+    sent = int(datetime.now(timezone.utc).timestamp()) - 120  # sent two minutes before the bot handles it
+    update = {"update_id": 424242, "message": {"message_id": 5, "date": sent, "chat": {"id": 77, "type": "private"},
+                                               "from": {"id": 77, "is_bot": False, "first_name": "U"},
+                                               "text": "hello"}}
     with make_sessionmaker(engine).begin() as s:
+        user = get_or_create_user(session=s, telegram_id=77, pseudonym=pseudonym(77, key))
+        update_user(session=s, user=user, country="CA", language="en", consent=True)
         s.add(InboxUpdate(update_id=424242, chat_id=77, payload=json.dumps(update),
                           received_at=datetime.now(timezone.utc), attempts=0))
 
     async def journey() -> None:
         async with running_bot(pipeline_settings, tmp_path) as (fake, _):
-            await until(lambda: len(help_replies(fake, 77)) == 1, timeout=20)
+            await until(lambda: any(t.startswith("Hello") for t in fake.texts(77)), timeout=20)
             await asyncio.sleep(0.5)
-            assert len(help_replies(fake, 77)) == 1
+            texts = fake.texts(77)
+            assert len(texts) == 2 and texts[0].startswith("Sorry for the wait"), texts  # late, and says so
 
     asyncio.run(journey())
     with make_sessionmaker(engine)() as s:

@@ -9,7 +9,6 @@ sequential, from the REST request to Rasa's full reply (NLU, policy, action serv
 from __future__ import annotations
 
 import collections
-import json
 import sys
 from pathlib import Path
 

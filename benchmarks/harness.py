@@ -149,7 +149,7 @@ class Stack:
             admin.dispose()
             url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{self.database}"
             values.update(database_url=url, tracker_store_url=url, redis_url="redis://127.0.0.1:6379/7",
-                          rasa_servers=2)
+                          rasa_servers=2, rasa_token=uuid.uuid4().hex)
         return Settings(_env_file=None, **values)
 
     def env(self, settings: Settings) -> dict[str, str]:
@@ -161,6 +161,7 @@ class Stack:
             "SAFAR_DATABASE_URL": settings.resolved_database_url(),
             "SAFAR_TRACKER_STORE_URL": settings.resolved_tracker_store_url(),
             "SAFAR_RASA_SERVERS": str(settings.rasa_servers), "SAFAR_REDIS_URL": settings.redis_url,
+            "SAFAR_RASA_TOKEN": settings.rasa_token_value() or "",
             "SAFAR_TRAINER_CHAT_ID": str(TRAINER_CHAT), "SAFAR_TRAINER_IDS": str(TRAINER_ID),
             "SAFAR_TELEGRAM_TOKEN": self.fake.token, "SAFAR_TELEGRAM_API_URL": self.fake.base_url,
             "SAFAR_BOT_METRICS_PORT": str(self.metrics_port),

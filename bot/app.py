@@ -369,7 +369,8 @@ def build_application(settings: Settings) -> Application:
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     engine = make_engine(settings.resolved_database_url())
-    rasa = RasaClient(settings.rasa_endpoints(), timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries)
+    rasa = RasaClient(settings.rasa_endpoints(), timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries,
+                      token=settings.rasa_token_value())
     sessions = make_sessionmaker(engine)
     users = UserService(sessions, settings.resolved_pseudonym_key())
     processor = app.update_processor

@@ -22,9 +22,10 @@ def render(replies: list[Reply]) -> str:
     return "\n".join(lines) if lines else "safar> (no reply)"
 
 
-async def chat(rasa_url: str, *, country: str | None, language: str | None, timeout: float, retries: int) -> None:
+async def chat(rasa_url: str, *, country: str | None, language: str | None, timeout: float, retries: int,
+               token: str | None = None) -> None:
     """Read lines from stdin, send each through Rasa, print the replies, until /quit or EOF."""
-    client = RasaClient(rasa_url, timeout=timeout, retries=retries)
+    client = RasaClient(rasa_url, timeout=timeout, retries=retries, token=token)
     conversation = Conversation(client)
     last_buttons: list[str] = []
     print(HELP)

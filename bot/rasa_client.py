@@ -53,13 +53,14 @@ class RasaClient:
     go to the same server while it answers, and fail over to the next one when it does not.
     """
 
-    def __init__(self, base_url: str | Sequence[str], *, timeout: float, retries: int) -> None:
+    def __init__(self, base_url: str | Sequence[str], *, timeout: float, retries: int, token: str | None = None) -> None:
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         if not urls:
             raise ValueError("RasaClient needs at least one Rasa server URL")
         self._bases = [u.rstrip("/") for u in urls]
         self._timeout = timeout
         self._retries = retries
+        self._api_params = {"token": token} if token else {}  # Rasa's HTTP API; the REST webhook needs none
         self._client = httpx.AsyncClient(timeout=timeout)
 
     def servers_for(self, sender: str) -> list[str]:
@@ -97,7 +98,8 @@ class RasaClient:
         last: Exception | None = None
         for base in self.servers_for(sender):
             try:
-                resp = await self._client.post(f"{base}/conversations/{sender}/tracker/events", json=events)
+                resp = await self._client.post(f"{base}/conversations/{sender}/tracker/events", json=events,
+                                               params=self._api_params)
                 resp.raise_for_status()
                 return
             except httpx.HTTPError as exc:

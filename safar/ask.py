@@ -20,7 +20,7 @@ from safar.supervisor import Supervisor, answers
 @contextmanager
 def pipeline(settings: Settings) -> Iterator[None]:
     """Use the running Rasa and action servers, or start both and stop them afterwards."""
-    if answers(f"{settings.rasa_url}/status", model_loaded) and answers(f"{settings.action_url}/health"):
+    if answers(settings.rasa_status_url(settings.rasa_url), model_loaded) and answers(f"{settings.action_url}/health"):
         yield
         return
     from safar.prepare import prepare_all, say
@@ -76,7 +76,8 @@ def summarise(replies: list[Reply], seconds: float) -> Outcome:
 
 async def ask_many(settings: Settings, items: list[dict[str, Any]]) -> list[Outcome]:
     """Send each item as the first message of a new conversation; return outcomes in order."""
-    client = RasaClient(settings.rasa_url, timeout=max(30.0, settings.rasa_timeout_seconds), retries=0)
+    client = RasaClient(settings.rasa_url, timeout=max(30.0, settings.rasa_timeout_seconds), retries=0,
+                        token=settings.rasa_token_value())
     out: list[Outcome] = []
     try:
         for item in items:

@@ -29,7 +29,7 @@ def check_all(settings: Settings) -> list[Check]:
 
     checks = []
     for url in settings.rasa_endpoints():
-        up = answers(f"{url}/status", model_loaded)
+        up = answers(settings.rasa_status_url(url), model_loaded)
         checks.append(Check(f"rasa {url}", up, "model loaded" if up else "not answering, or no model loaded yet"))
     up = answers(f"{settings.action_url}/health")
     checks.append(Check(f"actions {settings.action_url}", up, "answering" if up else "not answering"))

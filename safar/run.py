@@ -43,7 +43,8 @@ def run(settings: Settings, *, country: str | None = None, language: str | None 
 
             asyncio.run(
                 chat(settings.rasa_url, country=country, language=language,
-                     timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries)
+                     timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries,
+                     token=settings.rasa_token_value())
             )
             return 0
         what = "Rasa and the action server (no bot: --headless)" if headless else "Rasa, the action server and the Telegram bot"

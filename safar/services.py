@@ -36,10 +36,13 @@ def rasa_spec(settings: Settings, *, log: bool, port: int | None = None) -> Serv
         "--endpoints", str(ENDPOINTS), "--credentials", str(CREDENTIALS),
         "--interface", settings.host, "--port", str(port),
     ]
+    token = settings.rasa_token_value()
+    if token:
+        argv += ["--auth-token", token]
     suffix = "" if port == settings.rasa_port else f"-{port}"
     return ServiceSpec(
         name=f"rasa{suffix}", argv=argv, env=rasa_environ(settings), cwd=REPO_ROOT,
-        ready_url=f"http://{settings.host}:{port}/status", ready_check=model_loaded, port=port,
+        ready_url=settings.rasa_status_url(f"http://{settings.host}:{port}"), ready_check=model_loaded, port=port,
         log_path=settings.var_dir / "log" / f"rasa{suffix}.log" if log else None,
     )
 

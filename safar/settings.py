@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Redis for Rasa's lock store (redis://host:6379/1); empty keeps locks in Rasa's memory, which is
     # only safe with one Rasa server.
     redis_url: str = ""
+    # Rasa's HTTP API (tracker events, status) requires this token when set: set it whenever Rasa
+    # listens beyond loopback (the REST webhook itself takes no token).
+    rasa_token: SecretStr | None = None
     rasa_timeout_seconds: float = Field(default=8.0, gt=0)
     rasa_retries: int = Field(default=1, ge=0)
     startup_timeout_seconds: float = Field(default=180.0, gt=0)
@@ -82,7 +85,7 @@ class Settings(BaseSettings):
     desk_tick_seconds: float = Field(default=5, gt=0)  # how often the bot checks the queue
 
     @field_validator("telegram_token", "pseudonym_key", "trainer_chat_id", "telegram_webhook_url",
-                     "telegram_webhook_secret", mode="before")
+                     "telegram_webhook_secret", "rasa_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`SAFAR_TELEGRAM_TOKEN=` in a .env file means "not set", not an empty secret."""
@@ -120,6 +123,15 @@ class Settings(BaseSettings):
     def rasa_url(self) -> str:
         """Base URL of the Rasa server."""
         return f"http://{self.host}:{self.rasa_port}"
+
+    def rasa_token_value(self) -> str | None:
+        """The Rasa API token in clear, or None."""
+        return self.rasa_token.get_secret_value() if self.rasa_token is not None else None
+
+    def rasa_status_url(self, base: str) -> str:
+        """A Rasa server's /status URL, with the token when one is set."""
+        token = self.rasa_token_value()
+        return f"{base}/status" + (f"?token={token}" if token else "")
 
     def rasa_ports(self) -> list[int]:
         """Ports of the Rasa servers `safar run` starts."""

@@ -50,6 +50,13 @@ def test_two_rasa_servers_on_postgres_and_redis_behind_a_webhook_bot(tmp_path: P
         fake = stack.fake
         try:
             assert len(settings.rasa_endpoints()) == 2 and fake.sent("setWebhook")
+            # Rasa's HTTP API refuses calls without the token (the bot passes it).
+            import urllib.error
+            import urllib.request
+
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{settings.rasa_endpoints()[0]}/status", timeout=5)
+            assert refused.value.code == 401
             users = list(range(501, 509))
             for uid in users:
                 fake.send_text(uid, "/start CA-en")

@@ -453,7 +453,8 @@ _KEEP_NUMBERS = re.compile(
     r"|\b\d{1,2}\s?(?::|h|\.)\s?\d{2}\s?(?:am|pm|h|uhr)?\b"
     r"|\b(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}\b"
     r"|[$€£¥₴₹]\s?\d[\d.,\s]{0,20}\d|[$€£¥₴₹]\s?\d"
-    r"|\b\d[\d.,\s]{0,20}\d\s?(?:\$|€|£|₴|euros?|eur|dollars?|usd|cad|aud|nok|kr|kroner|uah|hryvnias?|грн|гривень|гривні|jod|dinars?|lira|liras?|tl|afghanis?|afn|francs?|دينار|دولار|يورو|ليرة|تومان|ریال|افغانی|دلار|یورو)(?!\w)"
+    # An amount never starts inside a longer number ("+962 79 555 0142 £..." is a phone, then a sign).
+    r"|(?<!\+)(?<!\d\s)\b\d[\d.,\s]{0,20}\d\s?(?:\$|€|£|₴|euros?|eur|dollars?|usd|cad|aud|nok|kr|kroner|uah|hryvnias?|грн|гривень|гривні|jod|dinars?|lira|liras?|tl|afghanis?|afn|francs?|دينار|دولار|يورو|ليرة|تومان|ریال|افغانی|دلار|یورو)(?!\w)"
     r"|\b\d+\s?%",
     re.IGNORECASE,
 )

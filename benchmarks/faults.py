@@ -33,10 +33,10 @@ from storage.db import make_engine, make_sessionmaker  # noqa: E402
 from storage.models import Ticket  # noqa: E402
 
 
-def postgres(action: str) -> None:
+def postgres(action: str, *, check: bool = True) -> None:
     """Stop or start the local PostgreSQL cluster (Debian's pg_ctlcluster)."""
     version = subprocess.run(["ls", "/etc/postgresql"], capture_output=True, text=True).stdout.split()[0]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action], check=True,
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action], check=check,
                    capture_output=True)
 
 
@@ -99,9 +99,7 @@ async def run(args: argparse.Namespace) -> dict:
         return results
     finally:
         if args.production:
-            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect",
-                            subprocess.run(["ls", "/etc/postgresql"], capture_output=True, text=True).stdout.split()[0],
-                            "main", "start"], capture_output=True)
+            postgres("start", check=False)  # whatever happened above, leave the server running
         await stack.stop()
 
 

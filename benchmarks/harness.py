@@ -9,7 +9,6 @@ there (for the bot to fetch, or pushed to its webhook) to the moment the bot's r
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import signal
@@ -55,13 +54,12 @@ PROFILES = [("CA", "en"), ("CA", "fr"), ("CA", "ar"), ("DE", "en"), ("NO", "en")
 
 
 def labelled_questions() -> dict[tuple[str, str], list[str]]:
-    """Answerable questions of the retrieval benchmark, by (country, language)."""
+    """Answerable questions of the retrieval benchmark (as `safar demo-log` reads them), by (country, language)."""
+    from insights.demo_log import labelled_questions as read
+
     out: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for path in sorted((REPO_ROOT / "tests" / "data" / "retrieval").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            item = json.loads(line)
-            if item.get("expected") and item["country"] != "general":
-                out[(item["country"], item["language"])].append(item["question"])
+    for q in read():
+        out[(q.country, q.language)].append(q.text)
     return out
 
 
@@ -134,7 +132,7 @@ class Stack:
     def settings(self) -> Settings:
         """The deployment's settings: SQLite and one Rasa, or PostgreSQL, Redis and two Rasa servers."""
         rasa_port = free_port()
-        while answers(f"http://127.0.0.1:{rasa_port + 1}/") or not _free(rasa_port + 1):
+        while not _free(rasa_port + 1):  # the second Rasa server of the production profile
             rasa_port = free_port()
         values: dict[str, Any] = dict(var_dir=self.var, index_dir=REPO_ROOT / "var" / "index", rasa_port=rasa_port,
                                       action_port=free_port(), trainer_chat_id=TRAINER_CHAT,

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from handoff.errors import InvalidTicketData, NotATrainer, NotClaimed, NotYourTicket, TicketClosed, TicketNotFound
@@ -371,14 +371,19 @@ def mark_delivered(*, session: Session, turn_id: int, now: datetime | None = Non
     )
 
 
+def delete_tickets_where(*, session: Session, condition: ColumnElement[bool]) -> int:
+    """Delete the tickets matching `condition` and all their turns; returns how many tickets went."""
+    ids = select(Ticket.id).where(condition).scalar_subquery()
+    # ON DELETE CASCADE would do this, but only where SQLite's foreign keys are switched on;
+    # deleting the turns explicitly keeps deletion complete on any connection.
+    session.execute(delete(TicketTurn).where(TicketTurn.ticket_id.in_(ids)).execution_options(synchronize_session="fetch"))
+    result = session.execute(delete(Ticket).where(condition))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
 def delete_for_pseudonym(*, session: Session, pseudonym: str) -> int:
     """Delete every ticket of a migrant and all their turns (for /forget); returns how many tickets went."""
-    ids = select(Ticket.id).where(Ticket.pseudonym == pseudonym).scalar_subquery()
-    # ON DELETE CASCADE would do this, but only where SQLite's foreign keys are switched on;
-    # deleting the turns explicitly keeps /forget complete on any connection.
-    session.execute(delete(TicketTurn).where(TicketTurn.ticket_id.in_(ids)).execution_options(synchronize_session="fetch"))
-    result = session.execute(delete(Ticket).where(Ticket.pseudonym == pseudonym))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return delete_tickets_where(session=session, condition=Ticket.pseudonym == pseudonym)
 
 
 def counts_by_status(*, session: Session) -> dict[tuple[str, str], int]:
@@ -390,11 +395,7 @@ def counts_by_status(*, session: Session) -> dict[tuple[str, str], int]:
 
 def delete_inactive_before(*, session: Session, cutoff: datetime) -> int:
     """Delete tickets with no activity since `cutoff` and their turns (the retention purge); returns tickets gone."""
-    stale = Ticket.updated_at < cutoff
-    ids = select(Ticket.id).where(stale).scalar_subquery()
-    session.execute(delete(TicketTurn).where(TicketTurn.ticket_id.in_(ids)).execution_options(synchronize_session="fetch"))
-    result = session.execute(delete(Ticket).where(stale))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return delete_tickets_where(session=session, condition=Ticket.updated_at < cutoff)
 
 
 def estimated_wait(

@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from actions.crisis import CrisisDetector
+from handoff.queue import delete_tickets_where
 from insights.report_data import DEMO_PREFIX
 from knowledge_base.yaml_io import load_yaml
 from retrieval.retriever import Retriever
 from safar.settings import REPO_ROOT
 from storage.models import LoggedQuestionRow, Ticket, TicketTurn
+from storage.question_log import delete_by_source
 
 LABELLED = REPO_ROOT / "tests" / "data" / "retrieval"  # the retrieval benchmark's labelled questions
 THEMES = Path(__file__).with_name("demo_questions.yml")
@@ -131,10 +132,8 @@ class DemoLog:
 
 def clear_demo(session: Session) -> int:
     """Delete the demo log and demo tickets; returns how many log rows went."""
-    ids = select(Ticket.id).where(Ticket.pseudonym.startswith(DEMO_PREFIX)).scalar_subquery()
-    session.execute(delete(TicketTurn).where(TicketTurn.ticket_id.in_(ids)).execution_options(synchronize_session=False))
-    session.execute(delete(Ticket).where(Ticket.pseudonym.startswith(DEMO_PREFIX)))
-    return session.execute(delete(LoggedQuestionRow).where(LoggedQuestionRow.source == "demo")).rowcount or 0
+    delete_tickets_where(session=session, condition=Ticket.pseudonym.startswith(DEMO_PREFIX))
+    return delete_by_source(session=session, source="demo")
 
 
 def make_demo_log(session: Session, retriever: Retriever, anonymise: Callable[[str], str], *, rows: int = 3000,

@@ -37,6 +37,10 @@ class Deleted:
         """Counts by store."""
         return asdict(self)
 
+    def summary(self) -> str:
+        """The counts in words: "1 settings, 2 tickets, ..."."""
+        return ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.as_dict().items())
+
 
 class Privacy:
     """The one place that knows every store holding something about a person."""

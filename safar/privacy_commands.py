@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,9 +20,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(erased.as_dict()))
     else:
-        total = sum(erased.as_dict().values())
-        what = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in erased.as_dict().items())
-        print(f"Erased this person's data: {what}." if total else
+        print(f"Erased this person's data: {erased.summary()}." if any(erased.as_dict().values()) else
               "Nothing was stored for this Telegram id (or it was already erased).")
     return 0
 
@@ -40,9 +37,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(purged.as_dict()))
     else:
-        what = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in purged.as_dict().items())
         print(f"Purged data older than {settings.retention_days} days "
-              f"(raw conversations: {settings.raw_conversation_days()} days): {what}.", file=sys.stdout)
+              f"(raw conversations: {settings.raw_conversation_days()} days): {purged.summary()}.")
     return 0
 
 

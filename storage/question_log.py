@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storage.models import LoggedQuestionRow
@@ -69,10 +69,3 @@ def delete_by_source(*, session: Session, source: str) -> int:
     """Delete all rows of one source (e.g. the demo log before a new one is made)."""
     result = session.execute(delete(LoggedQuestionRow).where(LoggedQuestionRow.source == source))
     return result.rowcount or 0
-
-
-def count_by_source(*, session: Session) -> dict[str, int]:
-    """How many rows each source has."""
-    rows = session.execute(select(LoggedQuestionRow.source, func.count()).group_by(LoggedQuestionRow.source))
-    return {source: n for source, n in rows}
-

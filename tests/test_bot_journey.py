@@ -19,6 +19,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.models import Ticket, User
 from tests.fake_telegram import FakeTelegram
+from tests.helpers import until
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 
@@ -183,14 +184,6 @@ def test_forget_non_text_and_edits(pipeline_settings: Settings, tmp_path: Path) 
     asyncio.run(journey())
 
 
-async def until(condition: Any, timeout: float = 20) -> None:
-    """Wait until condition() holds (the bot answers in its own time)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.1)
-
-
 def test_forget_in_the_bot_erases_the_question_log_and_the_rasa_conversation(pipeline_settings: Settings,
                                                                              tmp_path: Path) -> None:
     """The bot shares the action server's database and Rasa's tracker store, as in a deployment."""
@@ -211,9 +204,7 @@ def test_forget_in_the_bot_erases_the_question_log_and_the_rasa_conversation(pip
         async with running_bot(pipeline_settings, tmp_path, **shared) as (fake, engine):
             await onboard(fake, 31)
             fake.send_text(31, "how do I open a bank account")
-            deadline = time.monotonic() + 20
-            while logged(engine) == 0 and time.monotonic() < deadline:
-                await asyncio.sleep(0.2)
+            await until(lambda: logged(engine) > 0)
             assert logged(engine) == 1 and tracker.count(key) > 0
             fake.send_text(31, "/forget")
             await until(lambda: "Are you sure?" in fake.texts(31)[-1])

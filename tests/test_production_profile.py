@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from safar.pseudonym import pseudonym
 from safar.tracker_store import TrackerStore
 from storage.db import DatabaseUnavailable, check_connection, make_engine
 from tests.conftest import POSTGRES_URL, need_server
+from tests.helpers import until
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow, pytest.mark.postgres]
 
@@ -32,13 +32,6 @@ def servers_available() -> None:
     pong = subprocess.run(["redis-cli", "-h", "127.0.0.1", "ping"], capture_output=True, text=True)
     if pong.stdout.strip() != "PONG":
         need_server("Redis not reachable at 127.0.0.1:6379 (redis-cli ping)")
-
-
-async def until(condition, timeout: float = 30) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.1)
 
 
 def test_two_rasa_servers_on_postgres_and_redis_behind_a_webhook_bot(tmp_path: Path) -> None:
@@ -63,7 +56,7 @@ def test_two_rasa_servers_on_postgres_and_redis_behind_a_webhook_bot(tmp_path: P
             await asyncio.sleep(0.3)
             for uid in users:
                 fake.press(uid, "safar:consent:yes")
-            await until(lambda: all(len(fake.texts(u)) >= 3 for u in users))
+            await until(lambda: all(len(fake.texts(u)) >= 3 for u in users), timeout=30)
             # A burst per person: each person's messages are handled in the order sent, whichever server.
             for uid in users:
                 for message in ("I am going to Norway now", "how do I find an apartment to rent", "thanks"):
@@ -86,10 +79,10 @@ def test_two_rasa_servers_on_postgres_and_redis_behind_a_webhook_bot(tmp_path: P
             port = int(usual.rsplit(":", 1)[1])
             name = "rasa" if port == settings.rasa_port else f"rasa-{port}"
             fake.send_text(users[0], "how do I open a bank account")
-            await until(lambda: len(fake.texts(users[0])) >= 7)
+            await until(lambda: len(fake.texts(users[0])) >= 7, timeout=30)
             stack.kill(name)
             fake.send_text(users[0], "no")
-            await until(lambda: len(fake.texts(users[0])) >= 8)
+            await until(lambda: len(fake.texts(users[0])) >= 8, timeout=30)
             assert "trainer" in fake.texts(users[0])[7].lower(), fake.texts(users[0])[7]
             tracker.dispose()
             # Redis holds Rasa's conversation locks: it served commands during the run.

@@ -13,6 +13,7 @@ from safar.settings import Settings
 from storage.db import make_sessionmaker
 from storage.models import Ticket
 from tests.fake_telegram import FakeTelegram
+from tests.helpers import until
 from tests.test_bot_journey import onboard, running_bot
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
@@ -23,14 +24,6 @@ TRAINER, OTHER_TRAINER, STRANGER = 901, 902, 999
 
 def group_posts(fake: FakeTelegram) -> list[dict]:
     return fake.sent("sendMessage", GROUP)
-
-
-async def until(check, timeout: float = 20) -> None:  # noqa: ANN001
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def desk_settings(settings: Settings) -> dict:

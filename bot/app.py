@@ -101,12 +101,11 @@ def country_keyboard(language: str | None) -> InlineKeyboardMarkup:
 class SafarBot:
     """Handlers of the migrants' private chats."""
 
-    def __init__(self, conversation: Conversation, users: UserService, rasa: RasaClient, *,
+    def __init__(self, conversation: Conversation, users: UserService, *,
                  retention_days: int, processor: PerUserUpdateProcessor, tickets: TicketService,
                  desk: TrainerDesk, privacy: Privacy, metrics: BotMetrics | None = None) -> None:
         self.conversation = conversation
         self.users = users
-        self.rasa = rasa
         self.retention_days = retention_days
         self.tickets = tickets
         self.desk = desk
@@ -379,7 +378,7 @@ async def _post_init(app: Application) -> None:
                        urgent_every=timedelta(minutes=settings.urgent_reannounce_minutes),
                        sla=timedelta(hours=settings.handoff_reply_hours), drafts_dir=settings.var_dir / "drafts")
     metrics: BotMetrics = app.bot_data["metrics"]
-    handlers = SafarBot(Conversation(rasa, metrics), users, rasa, retention_days=settings.retention_days,
+    handlers = SafarBot(Conversation(rasa, metrics), users, retention_days=settings.retention_days,
                         processor=processor, tickets=TicketService(sessions, on_stored=desk.wake), desk=desk,
                         privacy=Privacy.from_settings(settings, sessions), metrics=metrics)
 

@@ -231,7 +231,7 @@ class TrainerDesk:
             "---\n"
             f"country: {country}\ntopic: TODO  # a topic id from knowledge_base/taxonomy.yml\n"
             f"language: {ticket.language or 'en'}\ntitle: TODO\nsources:\n  - TODO  # the official page\n"
-            f"last_reviewed: {today}\nreview_every_days: 365\nstatus: draft  # from ticket {ticket.id}; review before publishing\n"
+            f"written: {today}\nreview_every_days: 365\nstatus: draft  # from ticket {ticket.id}; review before publishing\n"
             "---\n\n"
             # The migrant's question is not copied: it may hold personal details. The trainer's
             # answer is, for the curriculum team to rewrite in general terms.

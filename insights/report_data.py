@@ -200,8 +200,8 @@ def content_rows(rows: list[Row], passages: list[Passage], period: Period, today
     unhelpful = Counter(pid for r in rows if r.feedback == "unhelpful" for pid in r.passages)
     in_scope = [p for p in passages if period.country is None or p.country in (period.country, "general")]
     table = [
-        ContentRow(p.id, p.country, p.topic, p.language, p.title, p.heading, p.last_reviewed,
-                   p.last_reviewed + timedelta(days=p.review_every_days), used.get(p.id, 0), unhelpful.get(p.id, 0))
+        ContentRow(p.id, p.country, p.topic, p.language, p.title, p.heading, p.last_checked,
+                   p.review_due, used.get(p.id, 0), unhelpful.get(p.id, 0))
         for p in in_scope
     ]
     never = sorted((c for c in table if c.times_used == 0), key=lambda c: (c.country, c.topic, c.language, c.passage_id))

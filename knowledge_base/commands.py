@@ -22,7 +22,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for problem in collection.errors:
         print(problem.line())
     for problem in collection.warnings:
-        if args.warnings or "stale" in problem.message:
+        if args.warnings or "stale" in problem.message or "source changed" in problem.message:
             print(problem.line(), file=sys.stderr)
     n_warn = len(collection.warnings)
     summary = f"{len(collection.passages)} passages, {len(collection.errors)} error(s), {n_warn} warning(s)"
@@ -53,6 +53,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"  {lang}: {n}")
     for country, topics in data["by_country_topic"].items():  # type: ignore[union-attr]
         print(f"{country}: " + ", ".join(f"{t} {n}" for t, n in topics.items()))
+    return 0
+
+
+def cmd_stamp(args: argparse.Namespace) -> int:
+    """Record the source version of unstamped translations (and of every translation in the named files)."""
+    from knowledge_base.stamp import stamp_translations
+    from retrieval.build import load_content
+
+    collection = load_content(_settings())
+    stamped = stamp_translations(collection.passages, set(args.files))
+    print(f"Stamped {len(stamped)} translation(s) with their source's current version.")
     return 0
 
 
@@ -100,6 +111,9 @@ def register(sub: Any) -> None:
     p = kb.add_parser("validate", help="check every content file; exit 1 with one line per problem")
     p.add_argument("--warnings", action="store_true", help="also list length warnings (stale files are always listed)")
     p.set_defaults(func=cmd_validate)
+    p = kb.add_parser("stamp", help="record which source version each translation was made from")
+    p.add_argument("files", nargs="*", help="content files whose translations were updated: re-stamp them too")
+    p.set_defaults(func=cmd_stamp)
     kb.add_parser("build", help="build or refresh the index (re-embeds only changed passages)").set_defaults(func=cmd_build)
     p = kb.add_parser("stats", help="passages by country, topic and language")
     p.add_argument("--json", action="store_true")

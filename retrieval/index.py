@@ -36,7 +36,8 @@ def collection_hash(passages: list[Passage]) -> str:
 
     digest = hashlib.sha256()
     for p in sorted(passages, key=lambda p: p.id):
-        digest.update(f"{p.id}\0{p.content_hash}\0{p.source}\0{p.last_reviewed}\0".encode())
+        meta = f"{p.id}\0{p.content_hash}\0{p.source}\0{p.status}\0{p.written}\0{p.reviewed}\0{p.translation_of}"
+        digest.update(f"{meta}\0{chr(1).join(p.questions)}\0".encode())
     return digest.hexdigest()[:24]
 
 
@@ -69,13 +70,17 @@ def read_manifest(index_dir: Path) -> dict | None:
 
 def _passage_to_json(p: Passage) -> str:
     data = asdict(p)
-    data["last_reviewed"] = p.last_reviewed.isoformat()
+    data["written"] = p.written.isoformat()
+    data["reviewed"] = p.reviewed.isoformat() if p.reviewed else None
+    data["questions"] = list(p.questions)
     return json.dumps(data, ensure_ascii=False)
 
 
 def _passage_from_json(line: str) -> Passage:
     data = json.loads(line)
-    data["last_reviewed"] = date.fromisoformat(data["last_reviewed"])
+    data["written"] = date.fromisoformat(data["written"])
+    data["reviewed"] = date.fromisoformat(data["reviewed"]) if data.get("reviewed") else None
+    data["questions"] = tuple(data.get("questions") or ())
     return Passage(**data)
 
 

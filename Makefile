@@ -6,7 +6,7 @@ SAFAR := $(VENV)/bin/safar
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test setup prepare bench load faults lock clean
+.PHONY: run test setup prepare bench load faults fuzz lock clean
 
 ## run: create what is missing, train/index what is stale, start everything (console chat without a token)
 run: setup
@@ -42,6 +42,11 @@ load: setup
 faults: setup
 	@$(SAFAR) prepare
 	$(VENV)/bin/python benchmarks/faults.py $(FAULT_ARGS)
+
+## fuzz: the fuzz tests on newly drawn examples and a random seed (make test replays the fixed ones)
+fuzz: setup
+	@$(SAFAR) prepare
+	SAFAR_FUZZ_RANDOM=1 $(VENV)/bin/python -m pytest tests/test_fuzz.py $(FUZZ_ARGS)
 
 ## lock: regenerate the full pin sets from the current environments
 lock:

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.question_log import LoggedQuestion
 from actions.services import Services, get_services
 from actions.turn import Turn
+from crisis.messages import crisis_reply, gentle_line
 from retrieval.retriever import SearchResult
 from safar.names import COUNTRIES, LANGUAGES, country_name
 
@@ -54,9 +55,8 @@ def handoff_payload(turn: Turn, reason: str) -> dict[str, Any]:
 
 def run_crisis(dispatcher: CollectingDispatcher, turn: Turn, services: Services, detected_by: str) -> Events:
     """Calm words and the local emergency contacts at once, then an urgent ticket. No menu, no retrieval."""
-    dispatcher.utter_message(response="utter_crisis")
-    dispatcher.utter_message(text=services.contacts.render(turn.language))
-    dispatcher.utter_message(response="utter_crisis_followup")
+    for text in crisis_reply(services.contacts, turn.language):
+        dispatcher.utter_message(text=text)
     emit(dispatcher, turn, "crisis", handoff=handoff_payload(turn, CRISIS), detected_by=detected_by)
     return [SlotSet("awaiting", None)]
 
@@ -115,7 +115,11 @@ class ActionCrisis(SafarAction):
         return "action_crisis"
 
     async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
-        return run_crisis(dispatcher, turn, services, detected_by="intent")
+        if turn.confidence >= services.crisis_confident:
+            return run_crisis(dispatcher, turn, services, detected_by="intent")
+        # A weak guess and no crisis phrase (the net ran first): an ordinary question, most likely.
+        # Answer it, and add one gentle line with the emergency number rather than the whole protocol.
+        return await answer_from_knowledge_base(dispatcher, turn, services, on_miss="clarify", gentle=True)
 
 
 class ActionSmalltalk(SafarAction):
@@ -146,7 +150,7 @@ class ActionOutOfScope(SafarAction):
 
 
 async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Turn, services: Services,
-                                     *, on_miss: str) -> Events:
+                                     *, on_miss: str, gentle: bool = False) -> Events:
     """Retrieve for the user's destination and language; answer above the gate, else `on_miss`."""
     if turn.country is None:
         dispatcher.utter_message(response="utter_ask_country", buttons=country_buttons())
@@ -173,6 +177,8 @@ async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Tur
             text=f"{best.title} — {best.heading}\n{best.text}",
         )
         dispatcher.utter_message(response="utter_source", url=best.source)
+        if gentle:
+            dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
         dispatcher.utter_message(response="utter_ask_helpful")
         emit(dispatcher, turn, "answer", passages=passages[:1], logged_text=logged,
              source=best.source, answer_language=result.language, gate=round(result.confidence, 4))
@@ -180,6 +186,8 @@ async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Tur
     route = "clarify" if on_miss == "clarify" else "handoff"
     logged = await log_question(services, turn, route, [], handoff_reason=BELOW_GATE if route == "handoff" else None,
                                 **nearest)
+    if gentle:
+        dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
     if on_miss == "clarify":
         dispatcher.utter_message(response="utter_clarify")
         emit(dispatcher, turn, "clarify", logged_text=logged)
@@ -207,10 +215,9 @@ class ActionFallback(SafarAction):
         return "action_fallback"
 
     async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
-        if turn.best_guess == "crisis":
-            # Unsure, but crisis was the best guess: a false alarm costs a trainer a minute.
-            return run_crisis(dispatcher, turn, services, detected_by="fallback_guess")
-        return await answer_from_knowledge_base(dispatcher, turn, services, on_miss="clarify")
+        # Unsure, with crisis as the best guess and no crisis phrase: answer, with one gentle line.
+        return await answer_from_knowledge_base(dispatcher, turn, services, on_miss="clarify",
+                                                gentle=turn.best_guess == "crisis")
 
 
 class ActionHandoff(SafarAction):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from actions.crisis import CrisisContacts, CrisisDetector
+from crisis.contacts import CrisisContacts
+from crisis.detector import CrisisDetector
 from actions.question_log import QuestionLog
 from retrieval.retriever import Retriever
 from safar.settings import Settings, get_settings
@@ -28,6 +29,8 @@ class Services:
     contacts: CrisisContacts
     question_log: QuestionLog
     handoff_hours: int
+    # Below this, the classifier's "crisis" is a guess: the question is answered, with one gentle line.
+    crisis_confident: float = 0.8
     expected_wait_hours: Callable[[], int] | None = None  # from the live queue; None: the setting
 
     def wait_hours(self) -> int:
@@ -66,6 +69,7 @@ def build_services(settings: Settings) -> Services:
         contacts=contacts,
         question_log=SqlQuestionLog(sessions),
         handoff_hours=settings.handoff_reply_hours,
+        crisis_confident=settings.crisis_confidence,
         expected_wait_hours=queue_wait_estimator(sessions, settings),
     )
 

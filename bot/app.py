@@ -24,6 +24,7 @@ from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler,
                           ContextTypes, MessageHandler, TypeHandler, filters)
 
 from bot.conversation import Conversation, Turn
+from bot.crisis import Alert, CrisisGuard
 from bot.i18n import LANGUAGES, gettext, supported
 from bot.inbox import DurableQueue, Inbox
 from bot.metrics import BotMetrics, update_kind
@@ -34,6 +35,8 @@ from bot.texts import split_text
 from bot.tickets import TicketService
 from bot.trainers import TrainerDesk
 from bot.users import UserService, UserView
+from crisis.contacts import ContactsInvalid, CrisisContacts
+from crisis.detector import CrisisDetector
 from handoff.queue import counts_by_status
 from safar.names import COUNTRIES, LANGUAGE_NAMES, country_name
 from safar.privacy import Privacy
@@ -103,8 +106,9 @@ class SafarBot:
 
     def __init__(self, conversation: Conversation, users: UserService, *,
                  retention_days: int, processor: PerUserUpdateProcessor, tickets: TicketService,
-                 desk: TrainerDesk, privacy: Privacy, metrics: BotMetrics | None = None) -> None:
+                 desk: TrainerDesk, privacy: Privacy, guard: CrisisGuard, metrics: BotMetrics | None = None) -> None:
         self.conversation = conversation
+        self.guard = guard
         self.users = users
         self.retention_days = retention_days
         self.tickets = tickets
@@ -178,6 +182,9 @@ class SafarBot:
         message = update.effective_message
         if message is None or not message.text:
             return
+        # Before consent, the database, Rasa or a trainer's ticket: a person at risk gets the contacts now.
+        if await self.guard.check(update, message.text):
+            return
         user = await self._user(update)
         if not user.consented:
             self._pending[update.effective_user.id] = message.text  # type: ignore[union-attr]
@@ -188,11 +195,17 @@ class SafarBot:
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message is not answered again; the user is told how to ask anew."""
+        message = update.effective_message
+        if await self.guard.check(update, message.text if message else None):
+            return
         user = await self._user(update)
         await self._say(update, gettext(user.language, "I answered the first version of your message. If your question changed, please send it again."))
 
     async def non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Photos, voice notes, stickers, documents, locations: Safar reads text only."""
+        message = update.effective_message
+        if await self.guard.check(update, message.caption if message else None):
+            return
         user = await self._user(update)
         await self._say(update, gettext(user.language, "I can only read text messages. Please write your question, or send /human to ask a trainer."))
 
@@ -236,7 +249,9 @@ class SafarBot:
     async def _user(self, update: Update) -> UserView:
         tg_user = update.effective_user
         assert tg_user is not None
-        return await asyncio.to_thread(self.users.get, tg_user.id, supported(tg_user.language_code))
+        user = await asyncio.to_thread(self.users.get, tg_user.id, supported(tg_user.language_code))
+        self.guard.remember_language(tg_user.id, user.language)
+        return user
 
     async def _say(self, update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         chat = update.effective_chat
@@ -326,11 +341,30 @@ class SafarBot:
             if facts and facts.get("set"):
                 user = await asyncio.to_thread(self.users.update, tg_user.id, **facts["set"])
             if facts and facts.get("handoff"):
-                await self.tickets.on_handoff(chat.id, user, facts["handoff"])
-                self.metrics.tickets_opened.labels(str(facts["handoff"].get("reason") or "unknown")).inc()
+                if not await self._store_handoff(update, user, facts["handoff"], text):
+                    return "handoff_failed"
         for text_out, markup in merge_replies(replies):
             await self._say(update, text_out, markup)
         return route
+
+
+    async def _store_handoff(self, update: Update, user: UserView, handoff: dict[str, Any], text: str) -> bool:
+        """Store the ticket; on failure a crisis still gets the contacts (alert kept), anything else an honest line."""
+        chat, tg_user = update.effective_chat, update.effective_user
+        assert chat is not None and tg_user is not None
+        reason = str(handoff.get("reason") or "unknown")
+        try:
+            await self.tickets.on_handoff(chat.id, user, handoff)
+        except Exception as exc:  # noqa: BLE001 - translated into what the person reads, below
+            log.error("ticket not stored (%s, reason %s)", type(exc).__name__, reason)
+            if reason == "crisis":
+                await self.guard.send_contacts(update, user.language)
+                await self.guard.raise_alert(update.get_bot(), Alert(tg_user.id, chat.id, text, user.language))
+                return False
+            await self._say(update, gettext(user.language, "Sorry, I could not pass your question to a trainer just now. Please send it again in a few minutes."))
+            return False
+        self.metrics.tickets_opened.labels(reason).inc()
+        return True
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -378,9 +412,16 @@ async def _post_init(app: Application) -> None:
                        urgent_every=timedelta(minutes=settings.urgent_reannounce_minutes),
                        sla=timedelta(hours=settings.handoff_reply_hours), drafts_dir=settings.var_dir / "drafts")
     metrics: BotMetrics = app.bot_data["metrics"]
+    tickets = TicketService(sessions, on_stored=desk.wake)
+    try:
+        # Loaded once, into memory: the crisis path needs neither Rasa nor the database.
+        contacts = CrisisContacts.load(settings.crisis_contacts)
+    except ContactsInvalid as exc:
+        raise SystemExit(f"error: crisis contacts unusable: {exc}; fix the file (see knowledge_base/crisis_contacts/README.md)") from exc
+    guard = CrisisGuard(CrisisDetector.load(), contacts, users, tickets, desk, metrics)
     handlers = SafarBot(Conversation(rasa, metrics), users, retention_days=settings.retention_days,
-                        processor=processor, tickets=TicketService(sessions, on_stored=desk.wake), desk=desk,
-                        privacy=Privacy.from_settings(settings, sessions), metrics=metrics)
+                        processor=processor, tickets=tickets, desk=desk,
+                        privacy=Privacy.from_settings(settings, sessions), guard=guard, metrics=metrics)
 
     def queue_counts() -> dict[tuple[str, str], int]:
         with sessions.begin() as session:
@@ -395,7 +436,9 @@ async def _post_init(app: Application) -> None:
     queue.inbox = Inbox(sessions)
     app.add_handler(TypeHandler(Update, finish_update(queue.inbox)), group=HANDLED_GROUP)
     desk_task = asyncio.create_task(desk.run_forever(app.bot, settings.desk_tick_seconds))
-    app.bot_data.update(engine=engine, rasa=rasa, handlers=handlers, desk=desk, desk_task=desk_task)
+    guard_task = asyncio.create_task(guard.run_forever(app.bot))
+    app.bot_data.update(engine=engine, rasa=rasa, handlers=handlers, desk=desk, desk_task=desk_task,
+                        guard=guard, guard_task=guard_task)
     if settings.trainer_chat_id is not None:
         trainers_chat = filters.Chat(settings.trainer_chat_id)
         app.add_handler(CallbackQueryHandler(desk.on_button, pattern=r"^safar:t:(claim|close|return|draft):\d+$"))
@@ -429,7 +472,11 @@ def finish_update(inbox: Inbox) -> Callable[[Update, ContextTypes.DEFAULT_TYPE],
     """A handler in the last group: every other group has run (or failed and apologised), so the
     update leaves the inbox."""
     async def finish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await asyncio.to_thread(inbox.done, update.update_id)
+        try:
+            await asyncio.to_thread(inbox.done, update.update_id)
+        except SQLAlchemyError as exc:
+            # Handled already; the row is dropped after MAX_ATTEMPTS restarts or by the daily purge.
+            log.warning("handled update not removed from the inbox (%s)", type(exc).__name__)
     return finish
 
 
@@ -440,9 +487,10 @@ async def refuse_trainer_command(update: Update, context: ContextTypes.DEFAULT_T
 
 
 async def _post_shutdown(app: Application) -> None:
-    task = app.bot_data.get("desk_task")
-    if task is not None:
-        task.cancel()
+    for name in ("desk_task", "guard_task"):
+        task = app.bot_data.get(name)
+        if task is not None:
+            task.cancel()
     if "rasa" in app.bot_data:
         await app.bot_data["rasa"].close()
         app.bot_data["engine"].dispose()

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
 
@@ -74,10 +74,20 @@ class DurableQueue(asyncio.Queue):  # type: ignore[type-arg]
         self.inbox: Inbox | None = None  # set in post_init, before any update is fetched
 
     async def put(self, item: Any) -> None:
-        """Store, then queue; a redelivered update is not queued twice."""
-        if isinstance(item, Update) and self.inbox is not None and not await asyncio.to_thread(self.inbox.store, item):
-            log.info("update %d already received; not handled twice", item.update_id)
-            return
+        """Store, then queue; a redelivered update is not queued twice.
+
+        When the database cannot store it, the update is handled anyway (without the crash
+        protection): raising here would stop polling, and the person would get no answer at all.
+        """
+        if isinstance(item, Update) and self.inbox is not None:
+            try:
+                fresh = await asyncio.to_thread(self.inbox.store, item)
+            except SQLAlchemyError as exc:
+                log.error("update %d not kept in the inbox (%s); handling it anyway", item.update_id, type(exc).__name__)
+                fresh = True
+            if not fresh:
+                log.info("update %d already received; not handled twice", item.update_id)
+                return
         await super().put(item)
 
     async def replay(self, bot: Any) -> int:

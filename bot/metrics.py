@@ -56,6 +56,8 @@ class BotMetrics:
         self.errors = Counter("safar_errors", "Updates whose handling failed, by error type", ["type"], registry=r)
         self.telegram_retries = Counter("safar_telegram_retries", "Bot API calls retried, by reason", ["reason"],
                                         registry=r)
+        self.crisis_detected = Counter("safar_crisis_detected", "Crisis messages answered with the contacts, by who "
+                                       "detected them (bot = the bot's own detector)", ["by"], registry=r)
         self.tickets_opened = Counter("safar_tickets_opened", "Handoff tickets opened or added to, by reason",
                                       ["reason"], registry=r)
 

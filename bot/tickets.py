@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.users import UserView
-from handoff.queue import cancel, open_ticket
+from handoff.queue import WITH_TRAINER, cancel, open_ticket
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,23 @@ class TicketService:
                 # Two first handoffs of one migrant at once: the database let one in; add to it.
                 if attempt:
                     raise
+
+    def open_crisis(self, chat_id: int, user: UserView, text: str) -> tuple[int, bool]:
+        """Store a crisis message as an urgent ticket (or raise the active one); (ticket id, held by a trainer)."""
+        for attempt in range(2):
+            try:
+                with self._sessions.begin() as session:
+                    opened = open_ticket(session=session, pseudonym=user.pseudonym, chat_id=chat_id, question=text,
+                                         reason="crisis", country=user.country, language=user.language,
+                                         priority="urgent")
+                    held = opened.ticket.status in WITH_TRAINER
+                    ticket_id = opened.ticket.id
+                log.info("urgent ticket %s %s", ticket_id, "opened" if opened.created else "raised")
+                return ticket_id, held
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     def cancel(self, pseudonym: str) -> bool:
         """The migrant withdraws their question; False when they had none open."""

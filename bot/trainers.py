@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import gettext
@@ -77,6 +76,7 @@ class TrainerDesk:
         self.urgent_every = urgent_every
         self.sla = sla
         self.drafts_dir = drafts_dir
+        self.last_round_ok: datetime | None = None  # for `safar health`: the loop is alive and working
 
     def _db(self, fn: Any, **kwargs: Any) -> Any:
         with self._sessions.begin() as session:
@@ -125,8 +125,11 @@ class TrainerDesk:
         while True:
             try:
                 await self.tick(bot)
-            except (TelegramError, HandoffError, OSError) as exc:
-                log.warning("trainer desk round failed: %s", type(exc).__name__)
+                self.last_round_ok = datetime.now(timezone.utc)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure (database, Telegram, bug)
+                log.error("trainer desk round failed (%s); trying again in %.0f s", type(exc).__name__, every)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=every)
             except asyncio.TimeoutError:

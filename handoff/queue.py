@@ -160,6 +160,8 @@ def open_ticket(
     if escalated:
         current.priority = URGENT
         current.reason = reason
+    if escalated or reason == "crisis":
+        # Every new crisis message is announced again, even on a ticket that was urgent already.
         current.last_announced_at = None
     if current.status == ANSWERED:
         current.status = CLAIMED

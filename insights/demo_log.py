@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from actions.crisis import CrisisDetector
+from crisis.detector import CrisisDetector
 from handoff.queue import delete_tickets_where
 from insights.report_data import DEMO_PREFIX
 from knowledge_base.yaml_io import load_yaml

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
-import time
+import threading
 
 from safar.prepare import prepare_all, say
 from safar.services import bot_spec, child_env, pipeline_specs
 from safar.settings import Settings
-from safar.supervisor import Supervisor
+from safar.supervisor import RestartPolicy, Supervisor
 
 
 def run(settings: Settings, *, country: str | None = None, language: str | None = None, headless: bool = False) -> int:
@@ -34,6 +35,7 @@ def run(settings: Settings, *, country: str | None = None, language: str | None 
             supervisor.start(spec)
         say("Starting Rasa and the action server (loading the model takes about 20 s) ...")
         supervisor.wait_ready(settings.startup_timeout_seconds)
+        policy = RestartPolicy()
         if console:
             say(
                 "No SAFAR_TELEGRAM_TOKEN is set, so this is the local console chat on the same pipeline "
@@ -41,17 +43,24 @@ def run(settings: Settings, *, country: str | None = None, language: str | None 
             )
             from bot.console import chat
 
-            asyncio.run(
-                chat(settings.rasa_url, country=country, language=language,
-                     timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries,
-                     token=settings.rasa_token_value())
-            )
+            # The chat runs here; a thread keeps Rasa and the actions up behind it.
+            done = threading.Event()
+            watcher = threading.Thread(target=_watch, args=(supervisor, policy, done), daemon=True)
+            watcher.start()
+            try:
+                asyncio.run(
+                    chat(settings.rasa_url, country=country, language=language,
+                         timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries,
+                         token=settings.rasa_token_value())
+                )
+            finally:
+                done.set()
+                watcher.join(timeout=5)
             return 0
         what = "Rasa and the action server (no bot: --headless)" if headless else "Rasa, the action server and the Telegram bot"
-        say(f"Safar is running: {what}. Press Ctrl-C to stop.")
-        while (failed := supervisor.failed()) is None:
-            time.sleep(1)
-        say(f"error: {failed.spec.name} stopped with code {failed.proc.returncode}; stopping the rest.")
+        say(f"Safar is running: {what}. A part that stops is restarted. Press Ctrl-C to stop.")
+        verdict = supervisor.supervise(policy, say)
+        say(verdict)
         return 1
     except KeyboardInterrupt:
         return 0
@@ -59,3 +68,11 @@ def run(settings: Settings, *, country: str | None = None, language: str | None 
         say("Stopping ...")
         supervisor.stop()
         say("Stopped.")
+
+
+def _watch(supervisor: Supervisor, policy: RestartPolicy, done: threading.Event) -> None:
+    """Supervise behind the console chat; on giving up, say why and end the chat."""
+    verdict = supervisor.supervise(policy, say, stop=done.is_set)
+    if verdict:
+        say(verdict)
+        os.kill(os.getpid(), signal.SIGTERM)

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
 
     # Dialogue
     crisis_contacts: str = "sample"  # file name under knowledge_base/crisis_contacts/, without .yml
+    # The classifier's "crisis" at or above this is the full protocol; below (and no crisis phrase)
+    # the question is answered with one gentle line. Calibrated on tests/data/crisis (docs/benchmarks.md).
+    crisis_confidence: float = Field(default=0.8, ge=0, le=1)
     handoff_reply_hours: int = Field(default=24, ge=1)  # what migrants are told to expect; also the SLA
     urgent_reannounce_minutes: float = Field(default=10, gt=0)  # urgent tickets, until claimed
     desk_tick_seconds: float = Field(default=5, gt=0)  # how often the bot checks the queue

@@ -45,6 +45,26 @@ class _Running:
     spec: ServiceSpec
     proc: subprocess.Popen[bytes]
     log: IO[bytes] | None = field(default=None)
+    crashes: list[float] = field(default_factory=list)  # monotonic times of recent exits
+    restart_at: float | None = None  # when a dead service is due to start again
+    ready: bool = False  # answered its readiness URL since it last started
+    silent_since: float | None = None  # when a ready service stopped answering
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How `supervise` keeps services up: restart with backoff; give up only on repeated rapid crashes."""
+
+    backoff_first: float = 1.0
+    backoff_max: float = 30.0
+    window: float = 300.0  # crashes counted over this many seconds
+    max_crashes: int = 5  # this many in the window: stop everything with one line
+    hang_after: float = 60.0  # a ready service silent this long is hung (e.g. frozen): killed, then restarted
+    check_every: float = 5.0
+
+    def delay(self, crashes: int) -> float:
+        """Seconds to wait before the n-th restart in the window."""
+        return min(self.backoff_max, self.backoff_first * 2 ** max(0, crashes - 1))
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -91,11 +111,16 @@ class Supervisor:
 
     def start(self, spec: ServiceSpec) -> None:
         """Start one service in its own process group."""
+        self.running.append(self._spawn(spec))
+
+    @staticmethod
+    def _spawn(spec: ServiceSpec) -> _Running:
         log: IO[bytes] | None = None
         stdout: int | IO[bytes] | None = None
         if spec.log_path is not None:
-            spec.log_path.parent.mkdir(parents=True, exist_ok=True)
-            log = open(spec.log_path, "ab")
+            spec.log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Private from the first byte: a log may name a ticket or an error, never for other users to read.
+            log = os.fdopen(os.open(spec.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
             stdout = log
         proc = subprocess.Popen(
             spec.argv,
@@ -107,7 +132,7 @@ class Supervisor:
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-        self.running.append(_Running(spec, proc, log))
+        return _Running(spec, proc, log)
 
     def wait_ready(self, timeout: float) -> None:
         """Block until every started service answers its readiness URL, or raise StartupError."""
@@ -137,6 +162,66 @@ class Supervisor:
             lines = []
         last = lines[-1] if lines else "(no output)"
         return f"last line of {item.spec.log_path}: {last}"
+
+    def supervise(self, policy: RestartPolicy, report: Callable[[str], None],
+                  stop: Callable[[], bool] = lambda: False) -> str:
+        """Keep every service running until `stop()`; returns why it stopped ("" when asked to)."""
+        next_check = 0.0
+        while not stop():
+            now = time.monotonic()
+            check_health = now >= next_check
+            if check_health:
+                next_check = now + policy.check_every
+            verdict = self.supervise_once(policy, report, now, check_health=check_health)
+            if verdict:
+                return verdict
+            time.sleep(0.5)
+        return ""
+
+    def supervise_once(self, policy: RestartPolicy, report: Callable[[str], None], now: float, *,
+                       check_health: bool = True) -> str:
+        """One round: restart what died (after its backoff), kill what hung; a line when giving up."""
+        for item in self.running:
+            code = item.proc.poll()
+            if code is None and item.spec.ready_url and check_health:
+                if answers(item.spec.ready_url, item.spec.ready_check):
+                    item.ready, item.silent_since = True, None
+                elif item.ready:
+                    item.silent_since = item.silent_since or now
+                    if now - item.silent_since >= policy.hang_after:
+                        report(f"{item.spec.name} has not answered for {policy.hang_after:.0f} s (hung); killing it "
+                               "to restart it")
+                        self._kill(item)
+                        code = item.proc.wait()
+            if code is None:
+                continue
+            if item.restart_at is None:
+                item.crashes = [t for t in item.crashes if now - t < policy.window] + [now]
+                if len(item.crashes) >= policy.max_crashes:
+                    return (f"error: {item.spec.name} crashed {len(item.crashes)} times in {policy.window / 60:.0f} "
+                            f"minutes (last exit code {code}); stopping everything. {self._log_hint(item)}")
+                delay = policy.delay(len(item.crashes))
+                item.restart_at = now + delay
+                report(f"{item.spec.name} stopped with code {code}; restarting it in {delay:.0f} s")
+            elif now >= item.restart_at:
+                self._restart(item)
+                report(f"{item.spec.name} restarted")
+        return ""
+
+    def _restart(self, item: _Running) -> None:
+        if item.log is not None:
+            item.log.close()
+        fresh = self._spawn(item.spec)
+        item.proc, item.log = fresh.proc, fresh.log
+        item.restart_at, item.ready, item.silent_since = None, False, None
+
+    @staticmethod
+    def _kill(item: _Running) -> None:
+        for sig in (signal.SIGCONT, signal.SIGKILL):  # a stopped (SIGSTOP) process must be woken to die
+            try:
+                os.killpg(item.proc.pid, sig)
+            except ProcessLookupError:
+                pass
 
     def failed(self) -> _Running | None:
         """The first service that has exited, if any."""

@@ -11,7 +11,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as A
-from actions.crisis import CrisisContacts, CrisisDetector
+from crisis.contacts import CrisisContacts
+from crisis.detector import CrisisDetector
 from actions.question_log import LoggedQuestion, NoQuestionLog
 from actions.services import Services, set_services
 from retrieval.retriever import Retriever
@@ -93,8 +94,18 @@ def test_answer_needs_a_destination(services: Services) -> None:
 def test_crisis_intent(services: Services) -> None:
     messages, events, facts = run(A.ActionCrisis(), tracker("I want to end my life", "crisis", country="NO"))
     assert facts["route"] == "crisis" and facts["handoff"]["priority"] == "urgent"
-    assert responses(messages) == ["utter_crisis", "utter_crisis_followup"]
-    assert "911" in messages[1]["text"]  # the sample programme location's emergency number
+    texts = [m["text"] for m in messages if m.get("text")]
+    assert texts[0].startswith("I am very sorry") and texts[2].startswith("I am passing this to a trainer")
+    assert "911" in texts[1]  # the sample programme location's emergency number
+
+
+def test_a_weak_crisis_guess_answers_the_question_with_one_gentle_line(services: Services) -> None:
+    # "Crisis" at 0.55 on an ordinary question and no crisis phrase: not the whole protocol.
+    messages, _, facts = run(A.ActionCrisis(), tracker("how do I find childcare while I work", "crisis",
+                                                       confidence=0.55))
+    assert facts["route"] in {"answer", "clarify"} and facts["handoff"] is None
+    gentle = [m["text"] for m in messages if (m.get("text") or "").startswith("If you or someone near you")]
+    assert len(gentle) == 1 and "911" in gentle[0]
     assert not any(m.get("buttons") for m in messages)  # no menu for a person at risk
 
 
@@ -154,12 +165,13 @@ def test_failure_inside_an_action_still_replies_and_hands_off(services: Services
     assert facts["route"] == "handoff" and facts["handoff"]["reason"] == A.TECHNICAL_FAILURE
 
 
-def test_unsure_classifier_with_crisis_as_best_guess_runs_the_crisis_protocol(services: Services) -> None:
-    t = tracker("everything is dark i am so tired", "nlu_fallback", confidence=0.4)
+def test_unsure_classifier_with_crisis_as_best_guess_adds_the_emergency_number(services: Services) -> None:
+    t = tracker("is it dangerous to work at night in a warehouse", "nlu_fallback", confidence=0.4)
     t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.4},
                                           {"name": "crisis", "confidence": 0.33}, {"name": "ask_info", "confidence": 0.3}]
-    _, _, facts = run(A.ActionFallback(), t)
-    assert facts["route"] == "crisis" and facts["detected_by"] == "fallback_guess"
+    messages, _, facts = run(A.ActionFallback(), t)
+    assert facts["route"] != "crisis"
+    assert sum("911" in (m.get("text") or "") for m in messages) == 1
 
 
 def test_unsure_classifier_tries_the_knowledge_base(services: Services) -> None:

@@ -31,7 +31,8 @@ from sqlalchemy import Engine, select
 
 from actions import actions as A
 from actions import services as services_module
-from actions.crisis import CrisisContacts, CrisisDetector
+from crisis.contacts import CrisisContacts
+from crisis.detector import CrisisDetector
 from actions.services import Services, queue_wait_estimator, set_services
 from insights.question_log import MAX_LOGGED_CHARS, SqlQuestionLog
 from knowledge_base.yaml_io import load_yaml
@@ -223,7 +224,10 @@ def assert_nothing_personal_stored(engine: Engine, after_id: int, text: str) -> 
     return rows[-1].id if rows else after_id
 
 
-FUZZ_SETTINGS = hsettings(max_examples=150, deadline=None,
+# `make test` must fail only for real: the examples are drawn the same way every run (derandomize).
+# `make fuzz` (SAFAR_FUZZ_RANDOM=1) explores new ones; a failure it finds is fixed and kept as a case.
+RANDOM = bool(os.environ.get("SAFAR_FUZZ_RANDOM"))
+FUZZ_SETTINGS = hsettings(max_examples=150, deadline=None, derandomize=not RANDOM, database=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                                  HealthCheck.data_too_large, HealthCheck.large_base_example])
 
@@ -257,7 +261,8 @@ def seconds_to_answer(text: str) -> float:
 
 
 @pytest.mark.usefixtures("real_services")
-@hsettings(max_examples=8, deadline=None, database=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+@hsettings(max_examples=8, deadline=None, database=None, derandomize=not RANDOM,
+           phases=[Phase.explicit, Phase.reuse, Phase.generate],
            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(letter=st.sampled_from(["0", "a", "_", "ش", "Ї", "中", "ß", "٣"]))
 def test_one_long_word_does_not_stall_the_action_server(letter: str) -> None:
@@ -564,10 +569,25 @@ def foreign_group_messages(fake: Any) -> list[str]:
     return [t for t in texts if not t.startswith(DESK_TEXTS)]
 
 
+# Every seed that ever found a bug, plus a few more; SAFAR_FUZZ_SEED replays one, `make fuzz` draws new ones.
+FOUND_BUGS_SEEDS = (1374188060,)
+MORE_SEEDS = (20261203,)
+
+
+def fuzz_seeds() -> list[int]:
+    """The seeds of this run: one given, one random (`make fuzz`), or the fixed list (`make test`)."""
+    if os.environ.get("SAFAR_FUZZ_SEED"):
+        return [int(os.environ["SAFAR_FUZZ_SEED"])]
+    if RANDOM:
+        return [random.SystemRandom().randrange(2**32)]
+    return [*FOUND_BUGS_SEEDS, *MORE_SEEDS]
+
+
 @pytest.mark.rasa
 @pytest.mark.slow
+@pytest.mark.parametrize("seed_value", fuzz_seeds())
 def test_the_bot_survives_a_flood_of_hostile_updates(pipeline_settings: Settings, tmp_path: Path,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+                                                     caplog: pytest.LogCaptureFixture, seed_value: int) -> None:
     """150 generated updates plus the forged trainer actions and a few huge messages, into one running bot.
 
     Per update: every private message (text, edit, command) is answered (or, for a migrant whose
@@ -580,7 +600,6 @@ def test_the_bot_survives_a_flood_of_hostile_updates(pipeline_settings: Settings
     """
     from tests.test_bot_journey import onboard, running_bot
 
-    seed_value = int(os.environ.get("SAFAR_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
     generated = generate_steps(seed_value)
     caplog.set_level(logging.INFO)
     pipeline_logs = {p: p.stat().st_size for p in (pipeline_settings.var_dir / "log").glob("*.log")}
@@ -652,9 +671,11 @@ def test_the_bot_survives_a_flood_of_hostile_updates(pipeline_settings: Settings
                 for tid, chat_id in session.execute(select(Ticket.id, Ticket.chat_id)):
                     if chat_id <= 0:
                         problems.append(f"ticket {tid} would send the trainer's answer to group chat {chat_id}")
-                # Nothing is processed before consent: no ticket for someone who has not accepted the notice.
+                # Nothing is processed before consent (no ticket for someone who has not accepted the notice),
+                # except a crisis: the contacts and an urgent ticket come before any notice.
                 for tid, owner in session.execute(select(Ticket.id, User.telegram_id).join(
-                        User, User.pseudonym == Ticket.pseudonym, isouter=True).where(User.consent_at.is_(None))):
+                        User, User.pseudonym == Ticket.pseudonym, isouter=True).where(
+                        User.consent_at.is_(None), Ticket.reason != "crisis")):
                     problems.append(f"ticket {tid} opened for user {owner}, who never accepted the privacy notice")
             for tid, (status, owner, trainer_turns) in after.items():
                 was = before.get(tid, ("open", None, 0))

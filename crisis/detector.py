@@ -1,0 +1,72 @@
+"""The crisis safety net: phrase patterns in every language, matched on folded text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge_base.yaml_io import load_yaml
+
+PATTERNS = Path(__file__).resolve().parent / "patterns.yml"
+
+# Spellings people mix freely: Arabic and Persian yeh/kaf, alef forms, taa marbuta, kashida,
+# diacritics, and the three apostrophes Ukrainian keyboards produce. Folded in the text and in the
+# patterns alike, so a pattern written one way matches every way of typing it.
+_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه",
+                       "ـ": None, "’": "'", "ʼ": "'", "`": "'", "‘": "'"})
+_MARKS = re.compile(r"[\u064b-\u065f\u0670\u06d6-\u06ed]")  # Arabic diacritics (harakat, shadda, ...)
+
+
+def fold(text: str) -> str:
+    """Lower case, NFC, Arabic/Persian letter variants and apostrophes unified, diacritics dropped."""
+    text = unicodedata.normalize("NFC", text).lower()
+    return _MARKS.sub("", text.translate(_FOLD))
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which language's pattern fired, and which one (for the benchmark and the logs; no user text)."""
+
+    language: str
+    index: int
+
+
+class CrisisDetector:
+    """Matches a message against every language's crisis patterns.
+
+    Every language is checked whatever the user's setting, because people mix languages
+    ("my husband ضربني"). Recall comes first, but each pattern is written so that ordinary questions
+    using the same words ("the law on domestic violence", "my phone died") do not fire:
+    docs/benchmarks.md measures both on tests/data/crisis/.
+    """
+
+    def __init__(self, patterns: list[tuple[str, int, re.Pattern[str]]]) -> None:
+        self._patterns = patterns
+
+    @classmethod
+    def load(cls, path: Path = PATTERNS) -> "CrisisDetector":
+        """Compile the patterns of crisis/patterns.yml."""
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
+        for lang, patterns in data.items():
+            for p in patterns or []:
+                if re.search(r"\\[A-Z]", p):  # folding lower-cases the pattern: \S would become \s
+                    raise ValueError(f"{path}: {lang}: write {p!r} without upper-case escapes (\\S, \\W, \\D, \\B)")
+        compiled = [
+            (str(lang), i, re.compile(fold(p), re.IGNORECASE | re.UNICODE))
+            for lang, patterns in data.items() for i, p in enumerate(patterns or [])
+        ]
+        return cls(compiled)
+
+    def match(self, text: str) -> Match | None:
+        """The first pattern that fires on the text, or None."""
+        folded = fold(text)
+        for lang, i, pattern in self._patterns:
+            if pattern.search(folded):
+                return Match(lang, i)
+        return None
+
+    def matches(self, text: str) -> bool:
+        """True when the text contains any crisis phrase."""
+        return self.match(text) is not None

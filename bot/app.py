@@ -105,12 +105,13 @@ class SafarBot:
     """Handlers of the migrants' private chats."""
 
     def __init__(self, conversation: Conversation, users: UserService, *,
-                 retention_days: int, processor: PerUserUpdateProcessor, tickets: TicketService,
+                 retention_days: int, closed_ticket_days: int = 30, processor: PerUserUpdateProcessor, tickets: TicketService,
                  desk: TrainerDesk, privacy: Privacy, guard: CrisisGuard, metrics: BotMetrics | None = None) -> None:
         self.conversation = conversation
         self.guard = guard
         self.users = users
         self.retention_days = retention_days
+        self.closed_ticket_days = closed_ticket_days
         self.tickets = tickets
         self.desk = desk
         self.processor = processor
@@ -263,7 +264,8 @@ class SafarBot:
             await chat.send_message(part, reply_markup=markup if i == len(parts) - 1 else None)
 
     async def _privacy_notice(self, update: Update, user: UserView) -> None:
-        text = gettext(user.language, "Before we start, please read how Safar treats your data:\n• I keep your country, your language and your questions for up to {days} days, to answer you and to improve the orientation courses. The course team never sees your name or your Telegram number; questions are stored without names or numbers.\n• If I pass your question to a trainer, the trainer reads it and your recent messages.\n• You can delete everything at any time with /forget.\nDo you agree?", days=self.retention_days)
+        text = gettext(user.language, "Before we start, please read how Safar treats your data:\n• I keep your country, your language and your questions for up to {days} days, to answer you and to improve the orientation courses. The course team never sees your name or your Telegram number; questions are stored without names or numbers.\n• If I pass your question to a trainer, the trainer reads it and your recent messages; the trainer's ticket keeps your words until {closed_days} days after it is closed. If you write that you are in danger, I send emergency numbers and tell a trainer at once, even before you agree.\n• You can delete everything at any time with /forget.\nDo you agree?", days=self.retention_days,
+                       closed_days=self.closed_ticket_days)
         markup = None if user.consented else InlineKeyboardMarkup(
             [[InlineKeyboardButton(gettext(user.language, "I agree"), callback_data="safar:consent:yes")]])
         await self._say(update, text, markup)
@@ -420,6 +422,7 @@ async def _post_init(app: Application) -> None:
         raise SystemExit(f"error: crisis contacts unusable: {exc}; fix the file (see knowledge_base/crisis_contacts/README.md)") from exc
     guard = CrisisGuard(CrisisDetector.load(), contacts, users, tickets, desk, metrics)
     handlers = SafarBot(Conversation(rasa, metrics), users, retention_days=settings.retention_days,
+                        closed_ticket_days=settings.closed_ticket_days(),
                         processor=processor, tickets=tickets, desk=desk,
                         privacy=Privacy.from_settings(settings, sessions), guard=guard, metrics=metrics)
 
@@ -429,7 +432,7 @@ async def _post_init(app: Application) -> None:
 
     metrics.watch_queue(queue_counts)
     if settings.bot_metrics_port:
-        metrics.serve(settings.host, settings.bot_metrics_port)
+        metrics.serve(settings.metrics_host, settings.bot_metrics_port)
     app.add_handler(TypeHandler(Update, count_update(metrics)), group=-1)
     queue = app.update_queue
     assert isinstance(queue, DurableQueue)
@@ -443,6 +446,7 @@ async def _post_init(app: Application) -> None:
         trainers_chat = filters.Chat(settings.trainer_chat_id)
         app.add_handler(CallbackQueryHandler(desk.on_button, pattern=r"^safar:t:(claim|close|return|draft):\d+$"))
         app.add_handler(MessageHandler(trainers_chat & filters.UpdateType.MESSAGE & filters.TEXT, desk.on_group_message))
+        app.add_handler(MessageHandler(trainers_chat & filters.StatusUpdate.NEW_CHAT_MEMBERS, desk.on_new_members))
     app.add_handler(CommandHandler("answer", refuse_trainer_command, filters=filters.ChatType.PRIVATE))
     private = filters.ChatType.PRIVATE
     for name, handler in (("start", handlers.start), ("help", handlers.help), ("privacy", handlers.privacy),

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.i18n import gettext
@@ -30,6 +31,7 @@ REASON_LABELS = {
     "rated_unhelpful": "answer rated unhelpful", "case_specific": "own case", "crisis": "CRISIS",
     "technical_failure": "technical failure",
 }
+REDACTED = "🗑 Ticket #{ticket}: deleted. The person asked for their data to be deleted, or the retention period ended."
 _ANSWER = re.compile(r"^/answer(?:@\w+)?\s+(\d+)\s+(.+)$", re.S)
 
 
@@ -94,6 +96,8 @@ class TrainerDesk:
         ticket = await asyncio.to_thread(self._db, q.get_ticket, ticket_id=ticket_id)
         message = await bot.send_message(self.chat_id, ticket_text(ticket, reminder=reminder),
                                           reply_markup=ticket_buttons(ticket.id))
+        await asyncio.to_thread(self._db, q.record_group_message, ticket_id=ticket.id, chat_id=self.chat_id,
+                                message_id=message.message_id)
         if ticket.posted_message_id is None:
             await asyncio.to_thread(self._db, q.mark_posted, ticket_id=ticket.id, message_id=message.message_id)
         else:
@@ -119,6 +123,18 @@ class TrainerDesk:
         for turn in await asyncio.to_thread(self._db, q.undelivered_trainer_turns):
             await self._deliver(bot, turn.ticket.chat_id, turn.ticket.language, turn.text)
             await asyncio.to_thread(self._db, q.mark_delivered, turn_id=turn.id)
+        await self.redact_deleted(bot)
+
+    async def redact_deleted(self, bot: Bot) -> None:
+        """Edit the group's copies of deleted or expired tickets so they no longer show the person's words."""
+        for copy in await asyncio.to_thread(self._db, q.pending_redactions):
+            try:
+                await bot.edit_message_text(REDACTED.format(ticket=copy.ticket_id), chat_id=copy.chat_id,
+                                            message_id=copy.message_id, reply_markup=None)
+            except BadRequest as exc:
+                # Gone already (deleted by hand) or unchanged: nothing of the person's is left to edit.
+                log.info("group copy of ticket %s not edited (%s)", copy.ticket_id, type(exc).__name__)
+            await asyncio.to_thread(self._db, q.redacted, group_message_id=copy.id)
 
     async def run_forever(self, bot: Bot, every: float) -> None:
         """The background loop; a failed round is logged and retried next time."""
@@ -150,14 +166,29 @@ class TrainerDesk:
             shown = clip(text, 3800)
             if shown != text:
                 shown += f"\n(cut: the whole message is in `safar trainer show {ticket.id}`)"
-            await bot.send_message(self.chat_id, f"Migrant on #{ticket.id}: {shown}",
-                                   reply_to_message_id=ticket.posted_message_id)
+            relayed = await bot.send_message(self.chat_id, f"Migrant on #{ticket.id}: {shown}",
+                                             reply_to_message_id=ticket.posted_message_id)
+            await asyncio.to_thread(self._db, q.record_group_message, ticket_id=ticket.id, chat_id=self.chat_id,
+                                    message_id=relayed.message_id)
         return True
 
     # -- the trainers' group -------------------------------------------------------------
     def is_trainer(self, user_id: int | None) -> bool:
         """Only ids in SAFAR_TRAINER_IDS may act."""
         return user_id is not None and user_id in self.trainer_ids
+
+    async def on_new_members(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Someone joined the trainers' group: say so when they are not a trainer, since members read every ticket."""
+        message = update.effective_message
+        if message is None:
+            return
+        for member in message.new_chat_members or ():
+            if member.is_bot or self.is_trainer(member.id):
+                continue
+            await message.reply_text(
+                f"⚠️ {member.full_name} (id {member.id}) joined this group but is not in SAFAR_TRAINER_IDS. Everyone "
+                "in this group can read every ticket, with the migrants' own words: remove them unless they should, "
+                "or add their id to SAFAR_TRAINER_IDS if they are a trainer.")
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Claim / Close / Return to bot / Add to knowledge base."""

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, upd
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from handoff.errors import InvalidTicketData, NotATrainer, NotClaimed, NotYourTicket, TicketClosed, TicketNotFound
-from storage.models import Ticket, TicketTurn, UTCDateTime, utcnow
+from storage.models import GroupMessage, Ticket, TicketTurn, UTCDateTime, utcnow
 
 # Why a question reached a trainer (the values actions/actions.py puts in the handoff payload).
 REASONS = (
@@ -374,12 +374,49 @@ def mark_delivered(*, session: Session, turn_id: int, now: datetime | None = Non
 
 
 def delete_tickets_where(*, session: Session, condition: ColumnElement[bool]) -> int:
-    """Delete the tickets matching `condition` and all their turns; returns how many tickets went."""
+    """Delete the tickets matching `condition` and all their turns; returns how many tickets went.
+
+    Their copies in the trainers' group are marked for the desk to redact (see GroupMessage).
+    """
     ids = select(Ticket.id).where(condition).scalar_subquery()
+    session.execute(update(GroupMessage).where(GroupMessage.ticket_id.in_(ids)).values(redact=True)
+                    .execution_options(synchronize_session=False))
     # ON DELETE CASCADE would do this, but only where SQLite's foreign keys are switched on;
     # deleting the turns explicitly keeps deletion complete on any connection.
     session.execute(delete(TicketTurn).where(TicketTurn.ticket_id.in_(ids)).execution_options(synchronize_session="fetch"))
     result = session.execute(delete(Ticket).where(condition))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def record_group_message(*, session: Session, ticket_id: int, chat_id: int, message_id: int) -> None:
+    """Remember a post about a ticket in the trainers' group, so deleting the ticket reaches it too."""
+    session.add(GroupMessage(ticket_id=ticket_id, chat_id=chat_id, message_id=message_id, redact=False))
+
+
+def pending_redactions(*, session: Session, limit: int = 50) -> list[GroupMessage]:
+    """Group copies of deleted or expired tickets that still show the person's words."""
+    return list(session.scalars(select(GroupMessage).where(GroupMessage.redact.is_(True))
+                                .order_by(GroupMessage.id).limit(limit)))
+
+
+def redacted(*, session: Session, group_message_id: int) -> None:
+    """The copy was edited (or is gone from Telegram): forget it."""
+    session.execute(delete(GroupMessage).where(GroupMessage.id == group_message_id))
+
+
+def scrub_closed_before(*, session: Session, cutoff: datetime, note: str) -> int:
+    """Replace the words of tickets closed before `cutoff` by `note`; their group copies are redacted too.
+
+    Closed tickets stay countable for the desk's figures (times, reasons) without the raw text.
+    """
+    closed = and_(Ticket.status == CLOSED, Ticket.closed_at < cutoff, Ticket.question != note)
+    ids = select(Ticket.id).where(closed).scalar_subquery()
+    session.execute(update(GroupMessage).where(GroupMessage.ticket_id.in_(ids)).values(redact=True)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(TicketTurn).where(TicketTurn.ticket_id.in_(ids)).values(text=note)
+                    .execution_options(synchronize_session=False))
+    result = session.execute(update(Ticket).where(closed).values(question=note)
+                             .execution_options(synchronize_session=False))
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 

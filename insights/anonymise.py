@@ -497,6 +497,15 @@ _ID_SHAPE = re.compile(
     r"|[A-Z]{1,5}(?:-[A-Z0-9]{1,10}){1,4}(?<=\d))(?![\w/-])"
 )
 
+# Reference numbers that mix letters, digits and slashes (LTR-88/2025/117, IRCC/2024/5521): a slash, a
+# letter and four digits or more, so dates (25/12/2025), fractions, "40/h" and words with slashes stay.
+_SLASHED_REF = re.compile(
+    r"(?<![\w/-])(?=[A-Za-z0-9/-]*[A-Za-z])(?=[A-Za-z0-9/-]*\d\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+    r"(?:/[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)+(?![\w/-])"
+)
+# Personal numbers glued to letters ("a+962795550142b", "callme0797555014now"): word boundaries fail there.
+_GLUED_NUMBER = re.compile(r"(?<=[^\W\d_])(?:\+|00)?\d{7,15}|(?:\+|00)?\d{7,15}(?=[^\W\d_])")
+
 _NUMBER = re.compile(r"(?<![\w/])(?<![A-Za-z]-)(?:\+|00)?\(?\d(?:[\d().\-]|[ \u00a0](?=[\d(]))*\d\)?(?![\w/])")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[,.\s]\d{3})+$")
 _PHONE_WORDS = re.compile(
@@ -1028,6 +1037,12 @@ def _number_candidates(ascii_digits: str, candidates: list[tuple[int, int, str]]
     for m in _ID_SHAPE.finditer(ascii_digits):
         if sum(c.isdigit() for c in m.group(0)) >= 5:  # not form names such as I-94 or DS-160
             candidates.append((m.start(), m.end(), "ID"))
+    for m in _SLASHED_REF.finditer(ascii_digits):
+        if sum(c.isdigit() for c in m.group(0)) >= 4:  # not "40/h" or "visa 500/subclass"
+            candidates.append((m.start(), m.end(), "ID"))
+    for m in _GLUED_NUMBER.finditer(ascii_digits):
+        value = m.group(0)
+        candidates.append((m.start(), m.end(), "PHONE" if value[0] in "+0" or len(value) >= 9 else "ID"))
 
 
 def _merge(text: str, chosen: list[tuple[int, int, str]]) -> list[Span]:

@@ -185,6 +185,8 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, run the command, and turn known failures into one clear line."""
+    # Everything Safar and its children create (database, logs, key, Rasa's tracker store) is the owner's only.
+    os.umask(0o077)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     parser = build_parser()

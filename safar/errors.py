@@ -6,8 +6,8 @@ from handoff.errors import HandoffError
 from retrieval.errors import ContentInvalid, IndexMissing, IndexModelMismatch
 from safar.rasa_env import RasaUnavailable
 from safar.supervisor import StartupError
-from storage.errors import DatabaseUnavailable
+from storage.errors import DatabaseUnavailable, KeyMissing
 
 OPERATOR_ERRORS: tuple[type[Exception], ...] = (
-    DatabaseUnavailable, RasaUnavailable, StartupError, ContentInvalid, IndexMissing, IndexModelMismatch, HandoffError,
+    DatabaseUnavailable, KeyMissing, RasaUnavailable, StartupError, ContentInvalid, IndexMissing, IndexModelMismatch, HandoffError,
 )

@@ -11,6 +11,7 @@ from safar.fingerprint import hash_files
 from safar.settings import REPO_ROOT, Settings
 
 RASA_BIN = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 CONFIG = REPO_ROOT / "config.yml"
 DOMAIN = REPO_ROOT / "nlu" / "domain.yml"
 DATA = REPO_ROOT / "nlu" / "data"

@@ -15,6 +15,12 @@ from safar.supervisor import RestartPolicy, Supervisor
 
 def run(settings: Settings, *, country: str | None = None, language: str | None = None, headless: bool = False) -> int:
     """Start everything; return the exit code. Ctrl-C stops every child."""
+    try:
+        settings.check_rasa_token()
+    except ValueError as exc:
+        from safar.usage import UsageError
+
+        raise UsageError(str(exc)) from exc
     prepare_all(settings)
     console = settings.telegram_token is None and not headless
     env = child_env()

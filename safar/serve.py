@@ -19,6 +19,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from safar.settings import get_settings
 
     settings = get_settings()
+    try:
+        settings.check_rasa_token(serving=True)
+    except ValueError as exc:
+        from safar.usage import UsageError
+
+        raise UsageError(str(exc)) from exc
     if args.part == "rasa":
         spec = rasa_spec(settings, log=False, port=args.port or settings.rasa_port)
     elif args.part == "actions":

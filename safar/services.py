@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from safar.rasa_env import CREDENTIALS, ENDPOINTS, model_path, rasa_environ, require_rasa
+from safar.rasa_env import CREDENTIALS, ENDPOINTS, RASA_PYTHON, model_path, rasa_environ, require_rasa
 from safar.settings import REPO_ROOT, Settings
 from safar.supervisor import ServiceSpec
 
@@ -31,17 +31,21 @@ def model_loaded(body: bytes) -> bool:
 def rasa_spec(settings: Settings, *, log: bool, port: int | None = None) -> ServiceSpec:
     """One Rasa server on the trained model, REST channel and HTTP API, on loopback by default."""
     port = port or settings.rasa_port
+    require_rasa()
+    # Through safar_rasa_main (nlu/rasa_plugins): the API token goes in the environment, not on the
+    # command line, where `ps` would show it to every local user.
     argv = [
-        str(require_rasa()), "run", "--enable-api", "--model", str(model_path(settings)),
+        str(RASA_PYTHON), "-m", "safar_rasa_main", "run", "--enable-api", "--model", str(model_path(settings)),
         "--endpoints", str(ENDPOINTS), "--credentials", str(CREDENTIALS),
         "--interface", settings.host, "--port", str(port),
     ]
+    env = rasa_environ(settings)
     token = settings.rasa_token_value()
     if token:
-        argv += ["--auth-token", token]
+        env["SAFAR_RASA_API_TOKEN"] = token
     suffix = "" if port == settings.rasa_port else f"-{port}"
     return ServiceSpec(
-        name=f"rasa{suffix}", argv=argv, env=rasa_environ(settings), cwd=REPO_ROOT,
+        name=f"rasa{suffix}", argv=argv, env=env, cwd=REPO_ROOT,
         ready_url=settings.rasa_status_url(f"http://{settings.host}:{port}"), ready_check=model_loaded, port=port,
         log_path=settings.var_dir / "log" / f"rasa{suffix}.log" if log else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     bot_metrics_port: int = Field(default=0, ge=0, le=65535)  # Prometheus /metrics of the bot; 0 = off
+    # The metrics listener's own address: exposing it to a Prometheus host exposes nothing else.
+    metrics_host: str = "127.0.0.1"
 
     # Storage and privacy
     var_dir: Path = REPO_ROOT / "var"
@@ -51,6 +54,8 @@ class Settings(BaseSettings):
     # Rasa's tracker store holds raw conversations (the users' own words): kept for a shorter time.
     tracker_store_url: str = ""  # SQLAlchemy URL; default a SQLite file under the var folder
     tracker_retention_days: int = Field(default=30, ge=1)
+    # Closed tickets: the question and the conversation with the trainer, kept this long after closing.
+    closed_ticket_retention_days: int = Field(default=30, ge=1)
     purge_every_hours: float = Field(default=6, gt=0)  # how often the action server runs the retention purge
 
     # Processes
@@ -127,6 +132,21 @@ class Settings(BaseSettings):
         """Base URL of the Rasa server."""
         return f"http://{self.host}:{self.rasa_port}"
 
+    def check_rasa_token(self, *, serving: bool = False) -> None:
+        """Webhook mode, `safar serve` (production) and Rasa beyond loopback need SAFAR_RASA_TOKEN.
+
+        Without it anyone who reaches Rasa's HTTP API can read and rewrite every conversation.
+        Raises ValueError with one line that says what to set.
+        """
+        if self.rasa_token is not None:
+            return
+        why = ("webhook mode (SAFAR_TELEGRAM_WEBHOOK_URL)" if self.telegram_webhook_url
+               else "`safar serve` (the production profile)" if serving
+               else f"Rasa listening on {self.host}" if self.host not in ("127.0.0.1", "localhost", "::1") else "")
+        if why:
+            raise ValueError(f"SAFAR_RASA_TOKEN is required in {why}: set it to a long random string, e.g. "
+                             "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+
     def rasa_token_value(self) -> str | None:
         """The Rasa API token in clear, or None."""
         return self.rasa_token.get_secret_value() if self.rasa_token is not None else None
@@ -159,6 +179,10 @@ class Settings(BaseSettings):
         """Rasa's tracker store URL, defaulting to a SQLite file under the var folder."""
         return self.tracker_store_url or f"sqlite:///{self.var_dir / 'rasa-tracker.db'}"
 
+    def closed_ticket_days(self) -> int:
+        """Days a closed ticket keeps the person's words: never longer than the general retention."""
+        return min(self.closed_ticket_retention_days, self.retention_days)
+
     def raw_conversation_days(self) -> int:
         """Days Rasa keeps raw conversations: never longer than the general retention."""
         return min(self.tracker_retention_days, self.retention_days)
@@ -176,14 +200,16 @@ class Settings(BaseSettings):
             return value.encode()
         path = self.var_dir / "pseudonym.key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # O_EXCL so two processes starting at once cannot each write a different key.
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # O_EXCL so two processes starting at once cannot each write a different key; 0600 from the
+            # first byte, so the secret is never readable by others, not even for a moment.
             try:
-                with open(path, "x", encoding="ascii") as fh:
-                    fh.write(secrets.token_hex(32))
-                path.chmod(0o600)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 pass
+            else:
+                with os.fdopen(fd, "w", encoding="ascii") as fh:
+                    fh.write(secrets.token_hex(32))
         return path.read_text(encoding="ascii").strip().encode()
 
 

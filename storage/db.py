@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -19,19 +21,39 @@ def _normalise(url: str) -> str:
     return url
 
 
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable by its owner only (its folder 0700), unless it exists.
+
+    SQLite then opens it, and creates its -wal and -shm files with the same permissions.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ***, for messages and logs."""
+    try:
+        return make_url(_normalise(url)).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for `url`; SQLite gets foreign keys and a busy timeout for concurrent writers."""
     try:
         parsed = make_url(_normalise(url))
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise DatabaseUnavailable(
-            f"SAFAR_DATABASE_URL is not a valid database URL ({url!r}); use e.g. sqlite:///var/safar.db "
+            f"SAFAR_DATABASE_URL is not a valid database URL ({mask_url(url)!r}); use e.g. sqlite:///var/safar.db "
             "or postgresql://user@host:5432/dbname"
         ) from exc
     kwargs: dict[str, object] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(parsed.database))
         kwargs["connect_args"] = {"timeout": 30}
     try:
         engine = create_engine(parsed, **kwargs)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, CheckConstraint, DateTime, Dialect, Float, ForeignKey, Index, String, Text, TypeDecorator,
+    JSON, BigInteger, Boolean, CheckConstraint, DateTime, Dialect, Float, ForeignKey, Index, Integer, String, Text,
+    TypeDecorator,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -127,6 +128,24 @@ class TicketTurn(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     ticket: Mapped[Ticket] = relationship(back_populates="turns")
+
+
+class GroupMessage(Base):
+    """A message the bot posted in the trainers' group about a ticket (its post, re-announcements, relays).
+
+    Kept so that deleting a ticket (/forget, retention) also edits these copies in Telegram to say
+    the data was deleted: `redact` marks those the desk loop has still to edit. No foreign key: the
+    row outlives its ticket until the copy is redacted.
+    """
+
+    __tablename__ = "group_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    redact: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class LoggedQuestionRow(Base):

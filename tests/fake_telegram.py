@@ -137,6 +137,14 @@ class FakeTelegram:
                                            "chat": message["chat"], "text": "ticket"}
         self._queue({"update_id": next(self._update_ids), "message": message})
 
+    def join_group(self, chat_id: int, user_id: int, first_name: str = "Visitor") -> None:
+        """Queue a service message: a user joined a group."""
+        member = {**self.user(user_id), "first_name": first_name}
+        self._queue({"update_id": next(self._update_ids), "message": {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup", "title": "Trainers"}, "from": member,
+            "new_chat_members": [member]}})
+
     def press_in_group(self, chat_id: int, user_id: int, data: str, message_id: int) -> str:
         """Queue a button press on one of the bot's messages in a group."""
         qid = f"cb{next(self._message_ids)}"

@@ -21,6 +21,7 @@ from actions.question_log import LoggedQuestion
 from actions.services import Services, get_services
 from actions.turn import Turn
 from crisis.messages import crisis_reply, gentle_line
+from retrieval.language import detect_language
 from retrieval.retriever import SearchResult
 from safar.names import COUNTRIES, LANGUAGES, country_name
 
@@ -35,6 +36,7 @@ BELOW_GATE = "below_confidence_gate"
 RATED_UNHELPFUL = "rated_unhelpful"
 CRISIS = "crisis"
 TECHNICAL_FAILURE = "technical_failure"
+SUGGESTIONS_DECLINED = "suggestions_declined"
 
 
 def emit(dispatcher: CollectingDispatcher, turn: Turn, route: str, *, passages: list[dict[str, Any]] | None = None,
@@ -68,7 +70,7 @@ async def run_handoff(dispatcher: CollectingDispatcher, turn: Turn, services: Se
     if reason == CASE_SPECIFIC:
         # The message is itself the question (about the person's own case): log it as handed off.
         logged = await log_question(services, turn, "handoff", [], handoff_reason=reason)
-    elif reason in (BELOW_GATE, RATED_UNHELPFUL, ASKED_FOR_PERSON):
+    elif reason in (BELOW_GATE, RATED_UNHELPFUL, ASKED_FOR_PERSON, SUGGESTIONS_DECLINED):
         # "Yes, a trainer please" after a weak or unhelpful answer: the question before this message needed one.
         await asyncio.to_thread(services.question_log.record_handoff, turn.sender, reason)
     dispatcher.utter_message(response="utter_handoff", hours=hours)
@@ -93,6 +95,8 @@ class SafarAction(Action, ABC):
         turn = Turn.from_tracker(tracker)
         try:
             services = get_services()
+            if domain and not services.responses:
+                services.responses = domain.get("responses") or {}
             if services.crisis.matches(turn.text) and self.name() != "action_crisis":
                 return run_crisis(dispatcher, turn, services, detected_by="safety_net")
             return await self.act(dispatcher, turn, services)
@@ -144,45 +148,78 @@ class ActionOutOfScope(SafarAction):
         return "action_out_of_scope"
 
     async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        # Retrieval has a vote: a message the knowledge base answers confidently is not out of scope.
+        result = await search(services, turn)
+        if result is not None and result.outcome == "answer":
+            return await answer_from_knowledge_base(dispatcher, turn, services, on_miss="handoff", result=result)
         dispatcher.utter_message(response="utter_out_of_scope")
         emit(dispatcher, turn, "out_of_scope")
         return []
 
 
+def passage_facts(hits: list[Any]) -> list[dict[str, Any]]:
+    """Passages as the structured message and the question log carry them."""
+    return [{"id": h.passage.id, "country": h.passage.country, "topic": h.passage.topic,
+             "language": h.passage.language, "score": round(h.score, 6)} for h in hits]
+
+
+def send_passage(dispatcher: CollectingDispatcher, passage: Any, turn: Turn, services: Services, *,
+                 in_english: bool = False, gentle: bool = False) -> None:
+    """The passage, its source, a line while it is sample content, and "did this help?"."""
+    if in_english:
+        dispatcher.utter_message(response="utter_answer_in_english")
+    # One newline: Rasa's REST channel turns every blank line into a separate message.
+    dispatcher.utter_message(text=f"{passage.title} — {passage.heading}\n{passage.text}")
+    dispatcher.utter_message(response="utter_source", url=passage.source)
+    if passage.status != "reviewed":
+        dispatcher.utter_message(response="utter_sample_content")
+    if gentle:
+        dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
+    dispatcher.utter_message(response="utter_ask_helpful")
+
+
+async def search(services: Services, turn: Turn) -> SearchResult | None:
+    """The knowledge base for the person's destination, in the language the message is written in."""
+    if services.retriever is None or turn.country is None:
+        return None
+    language = detect_language(turn.text, turn.language)
+    # Encoding and FAISS are CPU work: keep them off the event loop.
+    return await asyncio.to_thread(services.retriever.search, turn.text, turn.country, language, 3)
+
+
 async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Turn, services: Services,
-                                     *, on_miss: str, gentle: bool = False) -> Events:
-    """Retrieve for the user's destination and language; answer above the gate, else `on_miss`."""
+                                     *, on_miss: str, gentle: bool = False,
+                                     result: SearchResult | None = None) -> Events:
+    """Answer when confident; offer the plausible passages as choices when unsure; else `on_miss`."""
     if turn.country is None:
         dispatcher.utter_message(response="utter_ask_country", buttons=country_buttons())
         emit(dispatcher, turn, "clarify", reason="no_destination")
         return [SlotSet("awaiting", None)]
-    result: SearchResult | None = None
-    if services.retriever is not None:
-        # Encoding and FAISS are CPU work: keep them off the event loop.
-        result = await asyncio.to_thread(services.retriever.search, turn.text, turn.country, turn.language, 3)
-    passages = [
-        {"id": h.passage.id, "country": h.passage.country, "topic": h.passage.topic, "language": h.passage.language,
-         "score": round(h.score, 6)}
-        for h in (result.hits if result else [])
-    ]
+    result = result or await search(services, turn)
     nearest = {"topic": result.hits[0].passage.topic if result and result.hits else None,
                "gate": round(result.confidence, 4) if result else None}
-    if result is not None and result.confident:
+    gate = round(result.confidence, 4) if result else None
+    if result is not None and result.outcome == "answer":
         best = result.hits[0].passage
-        logged = await log_question(services, turn, "answer", passages[:1], **nearest)
-        if result.fell_back_from:
-            dispatcher.utter_message(response="utter_answer_in_english")
-        dispatcher.utter_message(
-            # One newline: Rasa's REST channel turns every blank line into a separate message.
-            text=f"{best.title} — {best.heading}\n{best.text}",
-        )
-        dispatcher.utter_message(response="utter_source", url=best.source)
+        passages = passage_facts(result.hits[:1])
+        logged = await log_question(services, turn, "answer", passages, **nearest)
+        send_passage(dispatcher, best, turn, services, in_english=result.fell_back_from is not None, gentle=gentle)
+        emit(dispatcher, turn, "answer", passages=passages, logged_text=logged,
+             source=best.source, answer_language=result.language, gate=gate, gentle=gentle)
+        return [SlotSet("awaiting", "helpful"), SlotSet("last_passage", best.id), SlotSet("offered", None)]
+    if result is not None and result.outcome == "suggest":
+        choices = result.choices()
+        passages = passage_facts(choices)
+        logged = await log_question(services, turn, "suggest", passages, **nearest)
+        buttons = [{"title": clip_title(h.passage.heading), "payload": f'/choose_passage{{"choice":"{i}"}}'}
+                   for i, h in enumerate(choices, 1)]
+        buttons.append({"title": none_title(services, turn.language), "payload": "/none_of_these"})
+        dispatcher.utter_message(response="utter_suggest", buttons=buttons)
         if gentle:
             dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
-        dispatcher.utter_message(response="utter_ask_helpful")
-        emit(dispatcher, turn, "answer", passages=passages[:1], logged_text=logged,
-             source=best.source, answer_language=result.language, gate=round(result.confidence, 4))
-        return [SlotSet("awaiting", "helpful"), SlotSet("last_passage", best.id)]
+        emit(dispatcher, turn, "suggest", passages=passages, logged_text=logged, gate=gate, gentle=gentle)
+        return [SlotSet("awaiting", None), SlotSet("offered", [h.passage.id for h in choices]),
+                SlotSet("asked", turn.text)]
     route = "clarify" if on_miss == "clarify" else "handoff"
     logged = await log_question(services, turn, route, [], handoff_reason=BELOW_GATE if route == "handoff" else None,
                                 **nearest)
@@ -190,12 +227,28 @@ async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Tur
         dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
     if on_miss == "clarify":
         dispatcher.utter_message(response="utter_clarify")
-        emit(dispatcher, turn, "clarify", logged_text=logged)
+        emit(dispatcher, turn, "clarify", logged_text=logged, gentle=gentle)
         return [SlotSet("awaiting", "trainer")]
     dispatcher.utter_message(response="utter_no_good_answer")
-    emit(dispatcher, turn, "handoff", logged_text=logged, handoff=handoff_payload(turn, BELOW_GATE),
-         gate=round(result.confidence, 4) if result else None)
+    emit(dispatcher, turn, "handoff", logged_text=logged, handoff=handoff_payload(turn, BELOW_GATE), gate=gate,
+         gentle=gentle)
     return [SlotSet("awaiting", None)]
+
+
+def clip_title(heading: str, limit: int = 60) -> str:
+    """A passage heading short enough for a button."""
+    return heading if len(heading) <= limit else heading[: limit - 1].rstrip() + "…"
+
+
+def none_title(services: Services, language: str) -> str:
+    """"None of these — ask a trainer" in the person's language, from the domain's responses."""
+    variants = services.responses.get("utter_none_of_these") or []
+    for v in variants:
+        conditions = v.get("condition") or []
+        if any(c.get("name") == "language" and c.get("value") == language for c in conditions):
+            return str(v.get("text"))
+    fallback = next((v for v in variants if not v.get("condition")), None)
+    return str(fallback.get("text")) if fallback else "None of these — ask a trainer"
 
 
 class ActionAnswer(SafarAction):
@@ -316,3 +369,52 @@ class ActionYesNo(SafarAction):
         dispatcher.utter_message(response="utter_ok_anything_else")
         emit(dispatcher, turn, "smalltalk")
         return []
+
+
+class ActionSendPassage(SafarAction):
+    """Intent `choose_passage` (a button): send the chosen passage of those offered, and ask for feedback."""
+
+    def name(self) -> str:
+        return "action_send_passage"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        offered = turn.slots.get("offered") or []
+        try:
+            chosen_id = offered[int(turn.entities.get("choice", "0")) - 1]
+        except (ValueError, IndexError):
+            chosen_id = None
+        passage = services.retriever.passage(chosen_id) if services.retriever is not None and chosen_id else None
+        if passage is None:
+            # An old button (the choices changed) or a forged payload: ask again rather than guess.
+            dispatcher.utter_message(response="utter_clarify")
+            emit(dispatcher, turn, "clarify", reason="unknown_choice")
+            return [SlotSet("awaiting", "trainer")]
+        await asyncio.to_thread(services.question_log.record_choice, turn.sender, passage.id)
+        send_passage(dispatcher, passage, turn, services)
+        emit(dispatcher, turn, "answer", passages=passage_facts_of(passage), source=passage.source, chosen=True)
+        return [SlotSet("awaiting", "helpful"), SlotSet("last_passage", passage.id), SlotSet("offered", None)]
+
+
+def passage_facts_of(passage: Any) -> list[dict[str, Any]]:
+    """One passage as the structured message carries it (no score: the person chose it)."""
+    return [{"id": passage.id, "country": passage.country, "topic": passage.topic, "language": passage.language,
+             "score": None}]
+
+
+class ActionNoneOfThese(SafarAction):
+    """Intent `none_of_these` (a button): none of the offered passages fits; a trainer sees what was offered."""
+
+    def name(self) -> str:
+        return "action_none_of_these"
+
+    async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        offered = turn.slots.get("offered") or []
+        asked = str(turn.slots.get("asked") or "").strip()
+        lines = [asked or "(the question is in the conversation)", "", "Offered, and none fitted:"]
+        for i, pid in enumerate(offered, 1):
+            passage = services.retriever.passage(pid) if services.retriever is not None else None
+            lines.append(f"{i}. {passage.heading if passage else ''} ({pid})")
+        question_turn = Turn(turn.sender, "\n".join(lines), turn.intent, turn.confidence, turn.country, turn.language,
+                             source=turn.source)
+        events = await run_handoff(dispatcher, question_turn, services, SUGGESTIONS_DECLINED)
+        return events + [SlotSet("offered", None), SlotSet("asked", None)]

@@ -16,7 +16,7 @@ class LoggedQuestion:
     language: str
     intent: str
     confidence: float
-    route: str  # answer | handoff | clarify
+    route: str  # answer | suggest | handoff | clarify
     passages: list[dict[str, object]] = field(default_factory=list)  # answered with: id, score, ...
     topic: str | None = None  # topic of the nearest passage, even below the gate
     gate: float | None = None  # the retriever's confidence
@@ -35,6 +35,10 @@ class QuestionLog(Protocol):
         """Attach helpful / not helpful to the user's latest answered question."""
         ...
 
+    def record_choice(self, pseudonym: str, passage_id: str) -> None:
+        """Attach the offered passage the person chose to their latest question."""
+        ...
+
     def record_handoff(self, pseudonym: str, reason: str) -> None:
         """Mark the user's latest question as one a trainer was needed for."""
         ...
@@ -48,6 +52,9 @@ class NoQuestionLog:
         return None
 
     def record_feedback(self, pseudonym: str, helpful: bool) -> None:
+        """Store nothing."""
+
+    def record_choice(self, pseudonym: str, passage_id: str) -> None:
         """Store nothing."""
 
     def record_handoff(self, pseudonym: str, reason: str) -> None:

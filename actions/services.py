@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crisis.contacts import CrisisContacts
 from crisis.detector import CrisisDetector
@@ -31,6 +31,8 @@ class Services:
     handoff_hours: int
     # Below this, the classifier's "crisis" is a guess: the question is answered, with one gentle line.
     crisis_confident: float = 0.8
+    # The domain's responses (for texts an action must put on a button); filled on the first request.
+    responses: dict[str, Any] = field(default_factory=dict)
     expected_wait_hours: Callable[[], int] | None = None  # from the live queue; None: the setting
 
     def wait_hours(self) -> int:

@@ -24,7 +24,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from retrieval.build import load_content  # noqa: E402
 from retrieval.embedder import Embedder  # noqa: E402
-from retrieval.evaluation import fit_gate, gate_report, load_questions, run_method, tune_fusion  # noqa: E402
+from retrieval.evaluation import (fit_gate, gate_report, load_questions, run_method, search_outcomes,  # noqa: E402
+                                  search_report, tune_fusion)
 from retrieval.gate import Gate  # noqa: E402
 from retrieval.index import build_index, load_index  # noqa: E402
 from retrieval.retriever import Retriever  # noqa: E402
@@ -74,6 +75,14 @@ def main() -> int:
         gate.save()
     held_out = gate_report(gate, test)
     full = gate_report(gate, hybrid)
+    retriever.gate = gate
+    results = search_outcomes(retriever, questions)
+    outcome_rows = []
+    for half in ("test", "tune"):
+        for lang in sorted({q.language for q in questions}):
+            part = [(q, r) for q, r in results if q.split == half and q.language == lang]
+            if part:
+                outcome_rows.append((half, lang, search_report(retriever, part)))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -102,10 +111,20 @@ def main() -> int:
     for name, g in (("held-out half", held_out), ("all questions", full)):
         print(f"  {name}: answers {g.answered_covered:.3f} of covered (top-1 right in {g.correct_when_answered:.3f} of those), "
               f"abstains on {g.abstained_uncovered:.3f} of uncovered (n={g.n_covered}+{g.n_uncovered})")
+    print(f"\nwhat people get, end to end (answer >= {gate.threshold:.3f}, choices >= {gate.suggest_threshold:.3f}; "
+          "user's language first, English fallback):")
+    print("| half | language | covered | answered right | answered wrong | right answered or offered | offered | "
+          "uncovered | held back |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for half, lang, r in outcome_rows:
+        print(f"| {'held-out' if half == 'test' else 'tune'} | {lang} | {r.n_covered} | {r.answered_right:.3f} | "
+              f"{r.answered_wrong:.3f} | {r.right_or_offered:.3f} | {r.offered:.3f} | {r.n_uncovered} | "
+              f"{r.held_back_uncovered:.3f} |")
     if args.json:
         args.json.write_text(json.dumps({
             "methods": {m: {k: getattr(r, k) for k in ("hit1", "hit3", "mrr", "p50_ms", "p95_ms", "n")} for m, r in reports.items()},
             "gate_held_out": held_out.__dict__, "gate_all": full.__dict__, "build_seconds": report.seconds,
+            "outcomes": [{"half": h, "language": lang, **r.__dict__} for h, lang, r in outcome_rows],
             "peak_rss_mb": peak_mb, "passages": len(passages), "questions": len(questions),
         }, indent=1))
     return 0

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 REASON_LABELS = {
     "asked_for_person": "asked for a person", "below_confidence_gate": "no confident answer",
     "rated_unhelpful": "answer rated unhelpful", "case_specific": "own case", "crisis": "CRISIS",
-    "technical_failure": "technical failure",
+    "technical_failure": "technical failure", "suggestions_declined": "none of the offered answers fitted",
 }
 REDACTED = "🗑 Ticket #{ticket}: deleted. The person asked for their data to be deleted, or the retention period ended."
 _ANSWER = re.compile(r"^/answer(?:@\w+)?\s+(\d+)\s+(.+)$", re.S)

@@ -23,6 +23,7 @@ from storage.models import GroupMessage, Ticket, TicketTurn, UTCDateTime, utcnow
 # Why a question reached a trainer (the values actions/actions.py puts in the handoff payload).
 REASONS = (
     "asked_for_person", "below_confidence_gate", "rated_unhelpful", "case_specific", "crisis", "technical_failure",
+    "suggestions_declined",
 )
 URGENT, NORMAL = "urgent", "normal"
 PRIORITIES = (URGENT, NORMAL)

@@ -41,6 +41,8 @@ P_HELPFUL_IF_WRONG = 0.25
 P_TRAINER_AFTER_UNHELPFUL = 0.45
 P_FALLBACK_ROUTE = 0.3  # below the gate via the NLU fallback: "clarify" first, not a direct handoff
 P_TRAINER_AFTER_CLARIFY = 0.5
+P_CHOOSE_RIGHT = 0.8  # offered choices that include a right passage: the person picks it
+P_NONE_OF_THESE = 0.5  # otherwise: "none of these — ask a trainer"
 
 FAKE = {
     "NAME": ["Ahmad Karimi", "Fatima Al-Hassan", "Mariam Yusuf", "Olena Shevchenko", "Hamid Rahimi", "Amina Diallo",
@@ -180,6 +182,15 @@ def make_demo_log(session: Session, retriever: Retriever, anonymise: Callable[[s
                     row.feedback, row.feedback_at = ("helpful" if helpful else "unhelpful"), moment + timedelta(minutes=1)
                     if not helpful and rng.random() < P_TRAINER_AFTER_UNHELPFUL:
                         row.trainer_needed, row.handoff_reason = True, "rated_unhelpful"
+            elif result.outcome == "suggest":  # type: ignore[attr-defined]
+                row.route = "suggest"
+                choices = result.choices()  # type: ignore[attr-defined]
+                row.passages = [{"id": h.passage.id, "score": round(h.score, 6)} for h in choices]
+                right = [h.passage.id for h in choices if h.passage.id in q.expected]
+                if right and rng.random() < P_CHOOSE_RIGHT:
+                    row.chosen = right[0]
+                elif rng.random() < P_NONE_OF_THESE:
+                    row.trainer_needed, row.handoff_reason = True, "suggestions_declined"
             elif rng.random() < P_FALLBACK_ROUTE:
                 row.route = "clarify"
                 if rng.random() < P_TRAINER_AFTER_CLARIFY:

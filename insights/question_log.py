@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from actions.question_log import LoggedQuestion
 from insights.anonymise import anonymise
 from storage.models import LoggedQuestionRow
-from storage.question_log import add_question, set_feedback, set_trainer_needed
+from storage.question_log import add_question, set_choice, set_feedback, set_trainer_needed
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,14 @@ class SqlQuestionLog:
                     log.info("feedback with no recent answered question to attach it to")
         except SQLAlchemyError as exc:
             log.error("question log feedback failed (%s): check the database", type(exc).__name__)
+
+    def record_choice(self, pseudonym: str, passage_id: str) -> None:
+        """Attach the passage the person chose to their latest question answered with choices."""
+        try:
+            with self._sessions.begin() as session:
+                set_choice(session=session, pseudonym=pseudonym, passage_id=passage_id, now=datetime.now(timezone.utc))
+        except SQLAlchemyError as exc:
+            log.error("question log choice failed (%s): check the database", type(exc).__name__)
 
     def record_handoff(self, pseudonym: str, reason: str) -> None:
         """Mark the latest question of this person as needing a trainer."""

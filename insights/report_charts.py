@@ -153,6 +153,7 @@ HANDOFF_REASONS = {
     "asked_for_person": "Asked for a person",
     "below_confidence_gate": "No confident answer",
     "rated_unhelpful": "Answer rated unhelpful",
+    "suggestions_declined": "None of the offered answers fitted",
     "case_specific": "About their own case",
     "crisis": "Crisis",
     "technical_failure": "Technical failure",

@@ -42,12 +42,18 @@ class Row:
     trainer_needed: bool
     handoff_reason: str | None
     pseudonym: str
+    chosen: str | None = None  # route suggest: the offered passage the person chose
+
+    @property
+    def answered_by_choice(self) -> bool:
+        """Offered two or three passages, the person picked one: answered, one press later."""
+        return self.route == "suggest" and bool(self.chosen)
 
     @property
     def gap_reasons(self) -> list[str]:
         """Why this question counts as a gap (empty: it was answered and not rated unhelpful)."""
         reasons = []
-        if self.route != "answer" and self.handoff_reason != CASE_SPECIFIC:
+        if self.route != "answer" and not self.answered_by_choice and self.handoff_reason != CASE_SPECIFIC:
             reasons.append("below_gate")
         if self.trainer_needed and self.handoff_reason != CASE_SPECIFIC:
             reasons.append("handoff")
@@ -96,7 +102,7 @@ def load_rows(session: Session, period: Period, *, demo: bool) -> list[Row]:
     return [
         Row(r.asked_at, r.country or UNKNOWN, r.language, r.text, r.route, r.topic or UNKNOWN, r.gate,
             [str(p.get("id")) for p in (r.passages or []) if p.get("id")], r.feedback, r.trainer_needed,
-            r.handoff_reason, r.pseudonym)
+            r.handoff_reason, r.pseudonym, r.chosen)
         for r in session.scalars(q.order_by(LoggedQuestionRow.asked_at))
     ]
 
@@ -119,8 +125,10 @@ def totals(rows: list[Row]) -> Totals:
     return Totals(
         questions=len(rows), users=len({r.pseudonym for r in rows}),
         answered=sum(r.route == "answer" for r in rows),
+        answered_by_choice=sum(r.answered_by_choice for r in rows),
         handed_off=sum(r.trainer_needed for r in rows),
-        below_gate=sum(r.route != "answer" and r.handoff_reason != CASE_SPECIFIC for r in rows),
+        below_gate=sum(r.route != "answer" and not r.answered_by_choice and r.handoff_reason != CASE_SPECIFIC
+                       for r in rows),
         rated_helpful=sum(r.feedback == "helpful" for r in rows),
         rated_unhelpful=sum(r.feedback == "unhelpful" for r in rows),
     )
@@ -197,6 +205,7 @@ def describe_cluster(cell: list[Row], typicality: list[float], content: Counter[
 def content_rows(rows: list[Row], passages: list[Passage], period: Period, today: date) -> tuple[list[ContentRow], list[ContentRow]]:
     """Passages no answer came from, and passages past their review date, in the countries reported."""
     used = Counter(pid for r in rows if r.route == "answer" for pid in r.passages)
+    used.update(r.chosen for r in rows if r.answered_by_choice)
     unhelpful = Counter(pid for r in rows if r.feedback == "unhelpful" for pid in r.passages)
     in_scope = [p for p in passages if period.country is None or p.country in (period.country, "general")]
     table = [

@@ -32,8 +32,9 @@ class Totals:
     questions: int
     users: int  # distinct pseudonyms
     answered: int  # route answer
+    answered_by_choice: int  # route suggest, and the person chose one of the offered passages
     handed_off: int  # a trainer was needed (any reason)
-    below_gate: int  # no confident match: handed off or the user was asked to say more
+    below_gate: int  # no confident match and no choice made: handed off, asked to say more, or choices declined
     rated_helpful: int
     rated_unhelpful: int
 

@@ -403,6 +403,8 @@ def build_context(data: ReportData, charts: Mapping[str, str | None], csv_files:
             ("Questions", _num(t.questions), ""),
             ("People", _num(t.users), "distinct pseudonyms"),
             ("Answered", _pct(t.answered, t.questions), f"{t.answered:,} from the knowledge base"),
+            ("Answered by a choice", _pct(t.answered_by_choice, t.questions),
+             f"{t.answered_by_choice:,} picked one of the passages offered"),
             ("Handed to a trainer", _pct(t.handed_off, t.questions), f"{t.handed_off:,} questions"),
             ("No confident match", _pct(t.below_gate, t.questions), f"{t.below_gate:,} questions"),
             ("Rated helpful", _pct(t.rated_helpful, rated), f"{t.rated_helpful:,} helpful, {t.rated_unhelpful:,} unhelpful"),

@@ -18,16 +18,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Print one line per problem; exit 1 when there are errors."""
     from retrieval.build import load_content
 
+    from crisis.contacts import check_all
+
     collection = load_content(_settings())
     for problem in collection.errors:
         print(problem.line())
+    contact_problems = check_all()  # the crisis contacts of every programme location are content too
+    for line in contact_problems:
+        print(line)
     for problem in collection.warnings:
         if args.warnings or "stale" in problem.message or "source changed" in problem.message:
             print(problem.line(), file=sys.stderr)
     n_warn = len(collection.warnings)
-    summary = f"{len(collection.passages)} passages, {len(collection.errors)} error(s), {n_warn} warning(s)"
-    print(summary if not collection.errors else f"invalid: {summary}", file=sys.stderr)
-    return 1 if collection.errors else 0
+    n_err = len(collection.errors) + len(contact_problems)
+    summary = f"{len(collection.passages)} passages, {n_err} error(s), {n_warn} warning(s)"
+    print(summary if not n_err else f"invalid: {summary}", file=sys.stderr)
+    return 1 if n_err else 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -64,6 +70,34 @@ def cmd_stamp(args: argparse.Namespace) -> int:
     collection = load_content(_settings())
     stamped = stamp_translations(collection.passages, set(args.files))
     print(f"Stamped {len(stamped)} translation(s) with their source's current version.")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Refit the gate on the tune half (plus what people chose, with --from-log); print the held-out half."""
+    from retrieval.calibrate import calibrate, questions_from_log
+    from retrieval.retriever import Retriever
+
+    settings = _settings()
+    retriever = Retriever.open(settings.index_dir, settings.resolved_embedding_model())
+    extra = []
+    if args.from_log:
+        from storage.db import make_engine, make_sessionmaker
+
+        extra = questions_from_log(make_sessionmaker(make_engine(settings.resolved_database_url())))
+    result = calibrate(retriever, extra)
+    gate = result.gate
+    print(f"fitted on {result.n_tune} questions ({result.n_from_log} from use); answer >= {gate.threshold:.3f}, "
+          f"choices >= {gate.suggest_threshold:.3f}")
+    print("held-out half: language, answered right, answered wrong, right answered or offered, uncovered held back")
+    for lang, r in result.held_out.items():
+        print(f"  {lang}: {r.answered_right:.3f} {r.answered_wrong:.3f} {r.right_or_offered:.3f} "
+              f"{r.held_back_uncovered:.3f} (n={r.n_covered}+{r.n_uncovered})")
+    if args.save:
+        gate.save()
+        print("saved retrieval/calibration.json; restart the action server to use it")
+    else:
+        print("not saved (add --save)")
     return 0
 
 
@@ -114,6 +148,10 @@ def register(sub: Any) -> None:
     p = kb.add_parser("stamp", help="record which source version each translation was made from")
     p.add_argument("files", nargs="*", help="content files whose translations were updated: re-stamp them too")
     p.set_defaults(func=cmd_stamp)
+    p = kb.add_parser("calibrate", help="refit the confidence gate on labelled questions (half held out)")
+    p.add_argument("--from-log", action="store_true", help="also learn from choices and helpful ratings in the log")
+    p.add_argument("--save", action="store_true", help="write retrieval/calibration.json")
+    p.set_defaults(func=cmd_calibrate)
     kb.add_parser("build", help="build or refresh the index (re-embeds only changed passages)").set_defaults(func=cmd_build)
     p = kb.add_parser("stats", help="passages by country, topic and language")
     p.add_argument("--json", action="store_true")

@@ -8,7 +8,7 @@ from knowledge_base.passages import Collection, load_collection
 from knowledge_base.taxonomy import load_taxonomy
 from retrieval.embedder import Embedder, model_id
 from retrieval.errors import ContentInvalid
-from retrieval.index import BuildReport, build_index, collection_hash, read_manifest
+from retrieval.index import LAYOUT, BuildReport, build_index, collection_hash, read_manifest
 from safar.settings import Settings
 
 
@@ -24,6 +24,7 @@ def index_is_current(settings: Settings, collection: Collection) -> bool:
         manifest
         and manifest.get("content_hash") == collection_hash(collection.passages)
         and manifest.get("model") == model_id(settings.resolved_embedding_model())
+        and manifest.get("layout") == LAYOUT
     )
 
 

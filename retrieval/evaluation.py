@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge_base.passages import Passage
 from retrieval.gate import Gate, GateFeatures
 from retrieval.retriever import Method, Retriever
 
@@ -48,6 +49,15 @@ def load_questions(folder: Path = LABELLED_DIR) -> list[Question]:
     return out
 
 
+def canonical_ids(passages: list[Passage]) -> dict[str, str]:
+    """Passage id -> the id of what it says: a translation counts as its source.
+
+    Labelled questions may name the English passage (written without seeing the translations) or a
+    passage in their own language; an answer from either is right.
+    """
+    return {p.id: p.translation_of or p.id for p in passages}
+
+
 @dataclass
 class Outcome:
     """What one method did on one question."""
@@ -57,11 +67,20 @@ class Outcome:
     features: GateFeatures | None
     seconds: float
 
+    canonical: dict[str, str] | None = None
+
+    def is_right(self, pid: str) -> bool:
+        """True when passage `pid` (or what it translates) is one the question expects."""
+        if self.canonical is None:
+            return pid in self.question.expected
+        expected = {self.canonical.get(e, e) for e in self.question.expected}
+        return self.canonical.get(pid, pid) in expected
+
     @property
     def rank(self) -> int | None:
         """1-based rank of the first expected passage, or None."""
         for i, pid in enumerate(self.ranked, 1):
-            if pid in self.question.expected:
+            if self.is_right(pid):
                 return i
         return None
 
@@ -83,11 +102,13 @@ class MethodReport:
 def run_method(retriever: Retriever, questions: list[Question], method: Method, k: int = 10) -> MethodReport:
     """Rank every question in its own language with one method (no fallback, so ranks are comparable)."""
     outcomes: list[Outcome] = []
+    canonical = canonical_ids(retriever.passages)
     for q in questions:
         start = time.perf_counter()
         rows = retriever.allowed_rows(q.country, q.language)
-        hits, features = retriever.rank(q.text, rows, q.language, method, k)
-        outcomes.append(Outcome(q, [h.passage.id for h in hits], features, time.perf_counter() - start))
+        text = retriever.speller.correct(q.text) if q.language == "en" else q.text
+        hits, features = retriever.rank(text, rows, q.language, method, k)
+        outcomes.append(Outcome(q, [h.passage.id for h in hits], features, time.perf_counter() - start, canonical))
     covered = [o for o in outcomes if o.question.covered]
     ranks = [o.rank for o in covered]
     lat = np.array([o.seconds * 1000 for o in outcomes])
@@ -112,6 +133,7 @@ def tune_fusion(retriever: Retriever, questions: list[Question]) -> dict[str, fl
     from retrieval.retriever import fuse
 
     per_lang: dict[str, list[tuple[Question, list[int], list[int]]]] = {}
+    canonical = canonical_ids(retriever.passages)
     for q in questions:
         if not q.covered:
             continue
@@ -126,7 +148,8 @@ def tune_fusion(retriever: Retriever, questions: list[Question]) -> dict[str, fl
             for q, dr, lr in items:
                 fused = fuse(dr, lr, w)
                 top = [retriever.passages[r].id for r in sorted(fused, key=lambda r: (-fused[r], r))[:3]]
-                score += (top[:1] != [] and top[0] in q.expected) + any(t in q.expected for t in top)
+                probe = Outcome(q, top, None, 0.0, canonical)
+                score += (probe.rank == 1) + (probe.rank is not None)
             if score > best:
                 best_w, best = w, score
         weights[lang] = best_w
@@ -139,9 +162,13 @@ def gate_label(outcome: Outcome) -> int:
     return int(outcome.question.covered and outcome.rank == 1)
 
 
-def fit_gate(outcomes: list[Outcome], min_abstain: float = 0.85) -> Gate:
-    """Fit the logistic gate on `outcomes` and pick the threshold that answers the most covered
-    questions while abstaining on at least `min_abstain` of the uncovered ones."""
+def fit_gate(outcomes: list[Outcome], min_abstain: float = 0.85, max_wrong: float = 0.02) -> Gate:
+    """Fit the logistic gate on `outcomes` and choose its two thresholds from them.
+
+    Answer threshold: the lowest that keeps wrong answers to `max_wrong` of covered questions and
+    answers at most 5% of uncovered ones. Suggest threshold: the lowest that still holds back
+    `min_abstain` of uncovered questions (an offer of choices is not holding back).
+    """
     from sklearn.linear_model import LogisticRegression
 
     usable = [o for o in outcomes if o.features is not None]
@@ -151,15 +178,69 @@ def fit_gate(outcomes: list[Outcome], min_abstain: float = 0.85) -> Gate:
     gate = Gate(weights=[float(w) for w in model.coef_[0]], bias=float(model.intercept_[0]))
     probs = np.array([gate.probability(o.features) for o in usable])  # type: ignore[arg-type]
     uncovered = np.array([not o.question.covered for o in usable])
-    best_t, best_answered = 0.99, -1.0
-    for t in np.unique(np.round(probs, 4)):
-        abstain = float(np.mean(probs[uncovered] < t)) if uncovered.any() else 1.0
-        answered = float(np.mean(probs[~uncovered] >= t)) if (~uncovered).any() else 0.0
-        if abstain >= min_abstain and answered > best_answered:
-            best_t, best_answered = float(t), answered
-    gate.threshold = best_t
-    gate.fitted_on = f"{len(usable)} labelled questions (tune split), abstain target {min_abstain:.2f} on uncovered"
+    right = np.array([o.question.covered and o.rank == 1 for o in usable])
+    n_cov, n_unc = max(1, int((~uncovered).sum())), max(1, int(uncovered.sum()))
+    candidates = sorted(np.unique(np.round(probs, 4)).tolist()) + [1.0]
+    answer_t = 1.0
+    for t in candidates:
+        answered = probs >= t
+        wrong = float(np.sum(answered & ~uncovered & ~right)) / n_cov
+        unc_answered = float(np.sum(answered & uncovered)) / n_unc
+        if wrong <= max_wrong and unc_answered <= 0.05:
+            answer_t = float(t)
+            break
+    suggest_t = answer_t
+    for t in candidates:
+        if t > answer_t:
+            break
+        if float(np.mean(probs[uncovered] < t)) >= min_abstain if uncovered.any() else True:
+            suggest_t = float(t)
+            break
+    gate.threshold, gate.suggest_threshold = answer_t, suggest_t
+    gate.fitted_on = (f"{len(usable)} labelled questions (tune split): wrong answers <= {max_wrong:.2f} of covered, "
+                      f"holds back >= {min_abstain:.2f} of uncovered")
     return gate
+
+
+@dataclass
+class SearchReport:
+    """What people would get, end to end (user's language first, English fallback, three outcomes)."""
+
+    n_covered: int
+    n_uncovered: int
+    answered_right: float  # of covered questions
+    answered_wrong: float  # of covered questions
+    right_or_offered: float  # of covered: answered right, or the right passage among the choices
+    offered: float  # of covered: got choices
+    held_back_uncovered: float  # of uncovered: handed off (neither answered nor offered choices)
+
+
+def search_outcomes(retriever: Retriever, questions: list[Question]) -> list[tuple[Question, object]]:
+    """Each question through `Retriever.search`, as the action server runs it."""
+    out = []
+    for q in questions:
+        out.append((q, retriever.search(q.text, q.country, q.language, k=3)))
+    return out
+
+
+def search_report(retriever: Retriever, results: list[tuple[Question, object]]) -> SearchReport:
+    """Shares of answered right / wrong / offered / held back."""
+    canonical = canonical_ids(retriever.passages)
+    cov = [(q, r) for q, r in results if q.covered]
+    unc = [(q, r) for q, r in results if not q.covered]
+
+    def right(q: Question, pid: str) -> bool:
+        return Outcome(q, [pid], None, 0.0, canonical).rank == 1
+
+    answered_right = sum(1 for q, r in cov if r.outcome == "answer" and right(q, r.hits[0].passage.id))  # type: ignore[attr-defined]
+    answered_wrong = sum(1 for q, r in cov if r.outcome == "answer" and not right(q, r.hits[0].passage.id))  # type: ignore[attr-defined]
+    offered_right = sum(1 for q, r in cov if r.outcome == "suggest"  # type: ignore[attr-defined]
+                        and any(right(q, h.passage.id) for h in r.choices()))  # type: ignore[attr-defined]
+    offered = sum(1 for q, r in cov if r.outcome == "suggest")  # type: ignore[attr-defined]
+    held = sum(1 for q, r in unc if r.outcome == "handoff")  # type: ignore[attr-defined]
+    n, m = max(1, len(cov)), max(1, len(unc))
+    return SearchReport(len(cov), len(unc), answered_right / n, answered_wrong / n, (answered_right + offered_right) / n,
+                        offered / n, held / m)
 
 
 @dataclass

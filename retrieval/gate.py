@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GATE_FILE = Path(__file__).resolve().parent / "calibration.json"
-FEATURES = ("dense_top", "dense_max", "dense_margin", "bm25_top", "coverage", "agree", "english")
+FEATURES = ("dense_top", "dense_max", "dense_margin", "bm25_top", "coverage", "agree", "english", "fused_margin",
+            "terms")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class GateFeatures:
     coverage: float  # share of the query's terms found in the top passage: "parrot" is in no passage
     agree: float  # 1 when the dense and BM25 rankings have the same first passage
     english: float  # 1 for English queries (the embedding model is English)
+    fused_margin: float = 0.0  # how far the fused first place leads the second, 0..1
+    terms: float = 1.0  # query length: 1 word reads 0.25, 4 or more read 1 ("card" is ambiguous, "SIN card lost" less)
 
     def vector(self) -> list[float]:
         """Features in the order of FEATURES."""
@@ -39,9 +42,11 @@ class GateFeatures:
 class Gate:
     """Logistic model plus threshold."""
 
-    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 3.0, 1.0, 0.0])
+    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 3.0, 1.0, 0.0, 1.0, 1.0])
     bias: float = -6.0
     threshold: float = 0.5
+    # Between this and `threshold` the top candidates are offered as choices instead of handed off.
+    suggest_threshold: float = 1.0
     fitted_on: str = "hand-set defaults (run benchmarks/retrieval.py --calibrate)"
     dense_weight: dict[str, float] = field(default_factory=lambda: {"en": 1.0})
 
@@ -61,7 +66,7 @@ class Gate:
     def save(self, path: Path = GATE_FILE) -> None:
         """Write the gate as JSON."""
         data = {"features": list(FEATURES), "weights": self.weights, "bias": self.bias,
-                "threshold": self.threshold, "fitted_on": self.fitted_on, "dense_weight": self.dense_weight}
+                "threshold": self.threshold, "suggest_threshold": self.suggest_threshold, "fitted_on": self.fitted_on, "dense_weight": self.dense_weight}
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
@@ -70,10 +75,15 @@ class Gate:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("features") != list(FEATURES):
-            raise ValueError(f"{path} was fitted on other features; rerun benchmarks/retrieval.py --calibrate")
-        return cls(weights=list(data["weights"]), bias=float(data["bias"]), threshold=float(data["threshold"]),
-                   fitted_on=str(data.get("fitted_on", "")),
+        fitted = list(data.get("features") or [])
+        if not set(fitted) <= set(FEATURES):
+            raise ValueError(f"{path} was fitted on features this code does not know ({sorted(set(fitted) - set(FEATURES))}); "
+                             "rerun `safar kb calibrate`")
+        # A calibration from before a feature existed gives that feature no weight until refitted.
+        by_name = dict(zip(fitted, data["weights"]))
+        weights = [float(by_name.get(name, 0.0)) for name in FEATURES]
+        return cls(weights=weights, bias=float(data["bias"]), threshold=float(data["threshold"]),
+                   suggest_threshold=float(data.get("suggest_threshold", 1.0)), fitted_on=str(data.get("fitted_on", "")),
                    dense_weight={k: float(v) for k, v in data.get("dense_weight", {"en": 1.0}).items()})
 
 

@@ -24,14 +24,28 @@ from retrieval.errors import IndexMissing, IndexModelMismatch
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 EMBEDDINGS = "embeddings.npy"
+OWNERS = "owners.npy"
 FAISS_FILE = "passages.faiss"
-# Each passage has two vectors: its body (row i) and its title + heading (row N + i). Short
-# questions often match what a passage is about better than its whole text.
-VECTORS_PER_PASSAGE = 2
+# Every passage has several vectors: its body, its title + heading (short questions often match
+# what a passage is about better than its whole text), and one per `questions:` entry (the ways
+# people ask for it). `owners[i]` is the passage row of vector i.
+LAYOUT = "texts-v2"
+
+
+def passage_texts(p: Passage) -> list[str]:
+    """The texts embedded for one passage, in order: body, heading, then each of its questions."""
+    return [p.embed_text, p.head_text, *p.questions]
+
+
+def text_key(text: str) -> str:
+    """Cache key of one embedded text."""
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def collection_hash(passages: list[Passage]) -> str:
-    """One hash for the whole collection as indexed (ids, texts and metadata)."""
+    """One hash for the whole collection as indexed (ids, texts, questions and metadata)."""
     import hashlib
 
     digest = hashlib.sha256()
@@ -87,34 +101,37 @@ def _passage_from_json(line: str) -> Passage:
 def build_index(
     passages: list[Passage], index_dir: Path, *, model_id: str, encode: Callable[[list[str]], np.ndarray]
 ) -> BuildReport:
-    """Write the index for `passages`, re-embedding only passages whose content hash is new."""
+    """Write the index for `passages`, embedding only texts that no earlier build embedded."""
     start = time.monotonic()
     cache: dict[str, np.ndarray] = {}
     old = read_manifest(index_dir)
-    if (old and old.get("model") == model_id and old.get("vectors_per_passage") == VECTORS_PER_PASSAGE
-            and (index_dir / EMBEDDINGS).exists()):
+    if old and old.get("model") == model_id and old.get("layout") == LAYOUT and (index_dir / EMBEDDINGS).exists():
         old_vectors = np.load(index_dir / EMBEDDINGS)
-        n_old = len(old.get("passages", []))
-        if len(old_vectors) == VECTORS_PER_PASSAGE * n_old:
-            for row, entry in enumerate(old["passages"]):
-                cache[entry["content_hash"]] = np.stack([old_vectors[row], old_vectors[n_old + row]])
-    todo = [p for p in passages if p.content_hash not in cache]
+        keys = old.get("vector_keys", [])
+        if len(keys) == len(old_vectors):
+            cache = dict(zip(keys, old_vectors))
+    texts: list[str] = []
+    owners: list[int] = []
+    for row, p in enumerate(passages):
+        for text in passage_texts(p):
+            texts.append(text)
+            owners.append(row)
+    keys = [text_key(t) for t in texts]
+    todo = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
     if todo:
-        fresh = encode([p.embed_text for p in todo] + [p.head_text for p in todo])
-        for i, p in enumerate(todo):
-            cache[p.content_hash] = np.stack([fresh[i], fresh[len(todo) + i]])
-    if passages:
-        pairs = [cache[p.content_hash] for p in passages]
-        vectors = np.concatenate([np.stack([pr[0] for pr in pairs]), np.stack([pr[1] for pr in pairs])]).astype(np.float32)
-    else:
-        vectors = np.zeros((0, 0), np.float32)
+        fresh = encode([t for _, t in todo])
+        cache.update({k: fresh[i] for i, (k, _) in enumerate(todo)})
+    vectors = (np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 0), np.float32))
+    embedded_passages = len({owners[i] for i, k in enumerate(keys) if k in dict(todo)})
 
     index_dir.mkdir(parents=True, exist_ok=True)
     # Write to temporary names, then rename: a reader never sees half an index.
-    tmp = {name: index_dir / f".{name}.tmp" for name in (PASSAGES, EMBEDDINGS, FAISS_FILE, MANIFEST)}
+    tmp = {name: index_dir / f".{name}.tmp" for name in (PASSAGES, EMBEDDINGS, OWNERS, FAISS_FILE, MANIFEST)}
     tmp[PASSAGES].write_text("".join(_passage_to_json(p) + "\n" for p in passages), encoding="utf-8")
     with open(tmp[EMBEDDINGS], "wb") as fh:
         np.save(fh, vectors)
+    with open(tmp[OWNERS], "wb") as fh:
+        np.save(fh, np.array(owners, dtype=np.int64))
     faiss.write_index(build_faiss(vectors), str(tmp[FAISS_FILE]))
     seconds = time.monotonic() - start
     manifest = {
@@ -122,15 +139,17 @@ def build_index(
         "dim": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
         "content_hash": collection_hash(passages),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "vectors_per_passage": VECTORS_PER_PASSAGE,
+        "layout": LAYOUT,
         "passages": [{"id": p.id, "content_hash": p.content_hash} for p in passages],
+        "vector_keys": keys,
         "build_seconds": round(seconds, 3),
     }
     tmp[MANIFEST].write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    for name in (PASSAGES, EMBEDDINGS, FAISS_FILE, MANIFEST):  # manifest last: it marks a complete index
+    for name in (PASSAGES, EMBEDDINGS, OWNERS, FAISS_FILE, MANIFEST):  # manifest last: it marks a complete index
         tmp[name].replace(index_dir / name)
     return BuildReport(
-        passages=len(passages), embedded=len(todo), reused=len(passages) - len(todo), seconds=seconds, rebuilt=True
+        passages=len(passages), embedded=embedded_passages, reused=len(passages) - embedded_passages, seconds=seconds,
+        rebuilt=True,
     )
 
 
@@ -142,6 +161,7 @@ class LoadedIndex:
     passages: list[Passage]
     vectors: np.ndarray
     faiss_index: faiss.Index
+    owners: np.ndarray  # passage row of each vector
 
 
 def load_index(index_dir: Path, *, model_id: str) -> LoadedIndex:
@@ -156,8 +176,11 @@ def load_index(index_dir: Path, *, model_id: str) -> LoadedIndex:
         )
     lines = (index_dir / PASSAGES).read_text(encoding="utf-8").splitlines()
     passages = [_passage_from_json(line) for line in lines if line.strip()]
+    if manifest.get("layout") != LAYOUT or not (index_dir / OWNERS).exists():
+        raise IndexMissing(f"the index in {index_dir} has an older layout; run `safar kb build`")
     vectors = np.load(index_dir / EMBEDDINGS)
+    owners = np.load(index_dir / OWNERS)
     faiss_index = faiss.read_index(str(index_dir / FAISS_FILE))
-    if manifest.get("vectors_per_passage") != VECTORS_PER_PASSAGE or faiss_index.ntotal != VECTORS_PER_PASSAGE * len(passages):
+    if faiss_index.ntotal != len(owners) or len(owners) != len(vectors):
         raise IndexMissing(f"the index in {index_dir} is incomplete; run `safar kb build`")
-    return LoadedIndex(manifest, passages, vectors, faiss_index)
+    return LoadedIndex(manifest, passages, vectors, faiss_index, owners)

@@ -14,6 +14,7 @@ from knowledge_base.passages import Passage
 from retrieval.embedder import Embedder
 from retrieval.gate import Gate, GateFeatures, squash_bm25
 from retrieval.index import LoadedIndex, load_index
+from retrieval.spelling import Speller
 from retrieval.tokenize import tokenize
 
 Method = Literal["hybrid", "dense", "bm25"]
@@ -55,6 +56,20 @@ class SearchResult:
     confidence: float
     features: GateFeatures | None = None
     languages_tried: list[str] = field(default_factory=list)
+    suggest_threshold: float = 1.0
+
+    @property
+    def outcome(self) -> str:
+        """answer when confident; suggest when the top candidates are plausible; else handoff."""
+        if self.confident:
+            return "answer"
+        if len(self.hits) >= 2 and self.confidence >= self.suggest_threshold:
+            return "suggest"
+        return "handoff"
+
+    def choices(self, n: int = 3) -> list[Hit]:
+        """The passages to offer as choices, best first."""
+        return self.hits[:n] if self.outcome == "suggest" else []
 
     @property
     def fell_back_from(self) -> str | None:
@@ -72,16 +87,37 @@ class Retriever:
         self.passages = index.passages
         self._country = np.array([p.country for p in self.passages])
         self._language = np.array([p.language for p in self.passages])
-        # One BM25 model per language: tokenisation and statistics differ by language.
+        self._owners = index.owners
+        # One BM25 model per language: tokenisation and statistics differ by language. Each passage
+        # is one document, and each of its `questions:` another one pointing back to it.
         self._bm25: dict[str, tuple[bm25s.BM25, np.ndarray]] = {}
         self._terms: dict[int, frozenset[str]] = {}
         for lang in sorted(set(self._language.tolist())):
-            rows = np.flatnonzero(self._language == lang)
-            corpus = [tokenize(self.passages[i].embed_text + " " + self.passages[i].title, lang) for i in rows]
-            self._terms.update({int(r): frozenset(toks) for r, toks in zip(rows, corpus)})
+            docs: list[list[str]] = []
+            doc_rows: list[int] = []
+            for r in np.flatnonzero(self._language == lang).tolist():
+                p = self.passages[r]
+                body = tokenize(p.embed_text + " " + p.title, lang)
+                docs.append(body)
+                doc_rows.append(r)
+                terms = set(body)
+                for q in p.questions:
+                    toks = tokenize(q, lang)
+                    docs.append(toks)
+                    doc_rows.append(r)
+                    terms |= set(toks)
+                self._terms[r] = frozenset(terms)
             model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-            model.index(corpus, show_progress=False)
-            self._bm25[lang] = (model, rows)
+            model.index(docs, show_progress=False)
+            self._bm25[lang] = (model, np.array(doc_rows, dtype=np.int64))
+        english = [p.embed_text + " " + " ".join(p.questions) for p in self.passages if p.language == "en"]
+        self.speller = Speller(english)
+
+    def passage(self, passage_id: str) -> Passage | None:
+        """The passage with this id, or None."""
+        if not hasattr(self, "_by_id"):
+            self._by_id = {p.id: p for p in self.passages}
+        return self._by_id.get(passage_id)
 
     @classmethod
     def open(cls, index_dir: Path, model: str, gate: Gate | None = None) -> "Retriever":
@@ -96,29 +132,37 @@ class Retriever:
         return np.flatnonzero(mask)
 
     def _dense(self, qvec: np.ndarray, rows: np.ndarray, k: int) -> tuple[list[int], dict[int, float]]:
-        """FAISS search over both vectors of the allowed passages; a passage scores its better one."""
-        n = len(self.passages)
-        ids = np.concatenate([rows, rows + n]).astype(np.int64)
+        """FAISS search over every vector of the allowed passages; a passage scores its best vector."""
+        ids = np.flatnonzero(np.isin(self._owners, rows)).astype(np.int64)
+        if len(ids) == 0:
+            return [], {}
         params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
-        _, found = self.index.faiss_index.search(qvec.reshape(1, -1), min(2 * k, len(ids)), params=params)
+        _, found = self.index.faiss_index.search(qvec.reshape(1, -1), min(4 * k, len(ids)), params=params)
         ranked: list[int] = []
         for i in found[0]:
-            if i >= 0 and int(i) % n not in ranked:
-                ranked.append(int(i) % n)
-        # Cosines for every allowed passage, so hits found only by BM25 still carry one.
-        cos = np.maximum(self.index.vectors[rows] @ qvec, self.index.vectors[rows + n] @ qvec)
-        return ranked[:k], dict(zip(rows.tolist(), cos.tolist()))
+            owner = int(self._owners[i]) if i >= 0 else -1
+            if owner >= 0 and owner not in ranked:
+                ranked.append(owner)
+        # Cosines for every allowed passage (its best vector), so hits found only by BM25 still carry one.
+        sims = self.index.vectors[ids] @ qvec
+        best: dict[int, float] = {}
+        for owner, sim in zip(self._owners[ids].tolist(), sims.tolist()):
+            if sim > best.get(owner, -1.0):
+                best[owner] = sim
+        return ranked[:k], best
 
     def _lexical(self, tokens: list[str], language: str, rows: np.ndarray, k: int) -> tuple[list[int], dict[int, float]]:
-        model, lang_rows = self._bm25[language]
+        model, doc_rows = self._bm25[language]
         if not tokens:
             return [], {}
         scores = model.get_scores(tokens)
-        by_row = dict(zip(lang_rows.tolist(), scores.tolist()))
-        allowed = [(by_row.get(int(r), 0.0), int(r)) for r in rows]
-        allowed = [(s, r) for s, r in allowed if s > 0]
-        allowed.sort(key=lambda t: (-t[0], t[1]))
-        return [r for _, r in allowed[:k]], {r: s for s, r in allowed}
+        allowed = set(rows.tolist())
+        best: dict[int, float] = {}
+        for r, s in zip(doc_rows.tolist(), scores.tolist()):
+            if s > 0 and r in allowed and s > best.get(r, 0.0):
+                best[r] = s
+        ranked = sorted(best, key=lambda r: (-best[r], r))
+        return ranked[:k], best
 
     def rankings(self, query: str, rows: np.ndarray, language: str, qvec: np.ndarray | None = None,
                  tokens: list[str] | None = None) -> tuple[list[int], dict[int, float], list[int], dict[int, float]]:
@@ -162,28 +206,42 @@ class Retriever:
             coverage=coverage,
             agree=1.0 if dense_rank[:1] == lex_rank[:1] else 0.0,
             english=1.0 if language == "en" else 0.0,
+            fused_margin=(fused[top] - fused[order[1]]) / fused[top] if method == "hybrid" and len(order) > 1 else 1.0,
+            terms=min(4, len({t for t in tokens if not t.startswith("~")})) / 4,
         )
         return hits, features
 
     def search(self, query: str, country: str | None, language: str = "en", k: int = 5,
                method: Method = "hybrid") -> SearchResult:
-        """Best passages for the destination, in the user's language first, English as the fallback."""
-        qvec = self.embedder.encode([query])[0]
+        """Best passages for the destination, in the user's language first, English as the fallback.
+
+        The result's `outcome` is the gate's verdict: answer (confident), suggest (plausible
+        candidates to offer), or handoff (nothing plausible).
+        """
         order = [language] + (["en"] if language != "en" else [])
         tried: list[str] = []
-        first: SearchResult | None = None
+        results: list[SearchResult] = []
+        vectors: dict[str, np.ndarray] = {}
         for lang in order:
             rows = self.allowed_rows(country, lang)
             if len(rows) == 0 or lang not in self._bm25:
                 continue
             tried.append(lang)
-            hits, features = self.rank(query, rows, lang, method, k, qvec=qvec)
+            # Typos are corrected toward the English content's own words (English questions only).
+            text = self.speller.correct(query) if lang == "en" and language == "en" else query
+            if text not in vectors:
+                vectors[text] = self.embedder.encode([text])[0]
+            hits, features = self.rank(text, rows, lang, method, k, qvec=vectors[text])
             p = self.gate.probability(features) if features else 0.0
-            result = SearchResult(hits, lang, language, bool(hits) and p >= self.gate.threshold, p, features, tried)
+            result = SearchResult(hits, lang, language, bool(hits) and p >= self.gate.threshold, p, features, tried,
+                                  suggest_threshold=self.gate.suggest_threshold)
             if result.confident:
+                result.languages_tried = tried
                 return result
-            first = first or result
-        if first is None:
+            results.append(result)
+        if not results:
             return SearchResult([], language, language, False, 0.0, None, tried)
-        first.languages_tried = tried
-        return first
+        # Nothing confident: offer choices in the person's language when plausible, else in English.
+        best = next((r for r in results if r.outcome == "suggest"), results[0])
+        best.languages_tried = tried
+        return best

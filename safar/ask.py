@@ -52,12 +52,13 @@ class Outcome:
     seconds: float
     handoff: dict[str, Any] | None
     buttons: list[str]
+    gentle: bool = False  # an ordinary answer with one line of emergency numbers (a weak crisis guess)
 
     def as_json(self) -> dict[str, Any]:
         """The contract fields (plus timing)."""
         return {"route": self.route, "passages": self.passages, "intent": self.intent, "confidence": self.confidence,
                 "reply": self.reply, "logged_text": self.logged_text, "handoff": self.handoff,
-                "buttons": self.buttons, "seconds": round(self.seconds, 3)}
+                "buttons": self.buttons, "gentle": self.gentle, "seconds": round(self.seconds, 3)}
 
 
 def summarise(replies: list[Reply], seconds: float) -> Outcome:
@@ -71,6 +72,7 @@ def summarise(replies: list[Reply], seconds: float) -> Outcome:
         route=str(facts.get("route") or "smalltalk"), intent=facts.get("intent"), confidence=facts.get("confidence"),
         passages=list(facts.get("passages") or []), reply=text, logged_text=facts.get("logged_text"),
         seconds=seconds, handoff=facts.get("handoff"), buttons=[b.title for r in replies for b in r.buttons],
+        gentle=bool(facts.get("gentle")),
     )
 
 

@@ -156,7 +156,7 @@ class LoggedQuestionRow(Base):
 
     __tablename__ = "question_log"
     __table_args__ = (
-        CheckConstraint("route IN ('answer', 'handoff', 'clarify')", name="ck_question_log_route"),
+        CheckConstraint("route IN ('answer', 'suggest', 'handoff', 'clarify')", name="ck_question_log_route"),
         CheckConstraint("feedback IS NULL OR feedback IN ('helpful', 'unhelpful')", name="ck_question_log_feedback"),
         CheckConstraint("source IN ('bot', 'replay', 'demo')", name="ck_question_log_source"),
         # Feedback and /forget look a person's rows up; the report and the purge scan by time.
@@ -173,6 +173,7 @@ class LoggedQuestionRow(Base):
     intent: Mapped[str] = mapped_column(String(64))
     confidence: Mapped[float] = mapped_column(Float)
     route: Mapped[str] = mapped_column(String(16))
+    chosen: Mapped[str | None] = mapped_column(String(160))  # route suggest: the offered passage the person chose
     # The topic of the nearest knowledge-base passage, even below the gate: how the report files a gap.
     topic: Mapped[str | None] = mapped_column(String(48))
     gate: Mapped[float | None] = mapped_column(Float)  # the retriever's confidence; None when not searched

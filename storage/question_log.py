@@ -31,9 +31,21 @@ def latest_question(*, session: Session, pseudonym: str, now: datetime, route: s
     return session.scalar(query.order_by(LoggedQuestionRow.asked_at.desc(), LoggedQuestionRow.id.desc()).limit(1))
 
 
+def set_choice(*, session: Session, pseudonym: str, passage_id: str, now: datetime) -> bool:
+    """Record which offered passage the person chose for their latest `suggest` question."""
+    row = latest_question(session=session, pseudonym=pseudonym, now=now, route="suggest")
+    if row is None:
+        return False
+    row.chosen = passage_id[:160]
+    session.flush()
+    return True
+
+
 def set_feedback(*, session: Session, pseudonym: str, helpful: bool, now: datetime) -> bool:
-    """Rate the person's latest answered question; False when there is none to rate."""
-    row = latest_question(session=session, pseudonym=pseudonym, now=now, route="answer")
+    """Rate the person's latest answered question (or chosen suggestion); False when there is none to rate."""
+    row = latest_question(session=session, pseudonym=pseudonym, now=now)
+    if row is not None and not (row.route == "answer" or (row.route == "suggest" and row.chosen)):
+        row = None
     if row is None:
         return False
     row.feedback = "helpful" if helpful else "unhelpful"

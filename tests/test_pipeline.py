@@ -88,8 +88,12 @@ def test_routing_set_through_replay(pipeline_settings: Settings, tmp_path: Path)
     assert set(got) == set(expected)
     for line in got.values():
         assert set(line) >= {"id", "route", "passages", "intent", "confidence", "reply", "logged_text"}
-        assert line["passages"] == [] or line["route"] == "answer"
+        assert line["passages"] == [] or line["route"] in ("answer", "suggest")
+        if line["route"] == "suggest":  # choices: two or three passages, in the order shown, best first
+            assert 2 <= len(line["passages"]) <= 3
     crisis = [i for i, r in expected.items() if r == "crisis"]
     assert all(got[i]["route"] == "crisis" for i in crisis), [got[i]["reply"][:60] for i in crisis if got[i]["route"] != "crisis"]
-    accuracy = sum(got[i]["route"] == r for i, r in expected.items()) / len(expected)
+    # An answerable question offered as choices gets its content one press away: right for "answer".
+    accuracy = sum(got[i]["route"] == r or (r, got[i]["route"]) == ("answer", "suggest")
+                   for i, r in expected.items()) / len(expected)
     assert accuracy >= 0.75  # measured 0.78 (docs/benchmarks.md); the gate hands off rather than guess

@@ -1,0 +1,82 @@
+"""Crisis detection on the labelled crisis set, by split and language: recall, and full-protocol false alarms.
+
+    .venv/bin/python benchmarks/crisis.py            # net and the whole pipeline (starts Rasa if needed)
+    .venv/bin/python benchmarks/crisis.py --net      # the phrase net alone, no servers
+
+tests/data/crisis/tune.jsonl is what the patterns and the classifier threshold were tuned on;
+holdout.jsonl was written separately and is never tuned on. "Full protocol" is what a person gets:
+the bot's own net first, else Rasa's crisis route (the action server's net, or the classifier at or
+above SAFAR_CRISIS_CONFIDENCE). A weak classifier guess on an ordinary question is a "gentle line",
+not a false alarm: the question is answered, with the emergency number under it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from crisis.detector import CrisisDetector  # noqa: E402
+from safar.settings import REPO_ROOT, get_settings  # noqa: E402
+
+SETS = REPO_ROOT / "tests" / "data" / "crisis"
+LANGUAGES = ("en", "fr", "ar", "fa", "uk")
+
+
+def load(split: str) -> list[dict]:
+    """The labelled messages of one split (empty when the file does not exist yet)."""
+    path = SETS / f"{split}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def main() -> int:
+    """Print the table; exit 1 when a crisis message would miss the protocol."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--net", action="store_true", help="the phrase net only")
+    args = parser.parse_args()
+    detector = CrisisDetector.load()
+    missed_any = False
+    for split in ("tune", "holdout"):
+        rows = load(split)
+        if not rows:
+            print(f"{split}: no file")
+            continue
+        net = [detector.matches(r["text"]) for r in rows]
+        if args.net:
+            full, gentle = net, [False] * len(rows)
+        else:
+            from safar.ask import ask
+
+            outcomes = ask(get_settings(), [{"text": r["text"], "country": r.get("country", "CA"),
+                                             "language": r["language"]} for r in rows])
+            full = [n or o.route == "crisis" for n, o in zip(net, outcomes)]
+            gentle = [o.gentle for o in outcomes]
+        print(f"\n{split} ({len(rows)} messages) — {'net only' if args.net else 'net + pipeline'}")
+        print("lang  crisis recall      near-miss false alarms  gentle lines")
+        by_lang = collections.defaultdict(list)
+        for r, f, g in zip(rows, full, gentle):
+            by_lang[r["language"]].append((r, f, g))
+        for lang in LANGUAGES:
+            items = by_lang.get(lang, [])
+            crisis = [f for r, f, _ in items if r["label"] == "crisis"]
+            ordinary = [(f, g) for r, f, g in items if r["label"] != "crisis"]
+            alarms = sum(f for f, _ in ordinary)
+            print(f"{lang:4}  {sum(crisis):3}/{len(crisis):<3} = {sum(crisis) / max(1, len(crisis)):.3f}   "
+                  f"{alarms:3}/{len(ordinary):<3}                 {sum(g for f, g in ordinary if not f):3}")
+            missed_any |= sum(crisis) < len(crisis)
+        for r, f, _ in zip(rows, full, gentle):
+            if r["label"] == "crisis" and not f:
+                print(f"  missed [{r['language']}/{r['kind']}] {r['text']}")
+            if r["label"] != "crisis" and f:
+                print(f"  false alarm [{r['language']}] {r['text']}")
+    return 1 if missed_any else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,12 +15,14 @@ PATTERNS = Path(__file__).resolve().parent / "patterns.yml"
 # diacritics, and the three apostrophes Ukrainian keyboards produce. Folded in the text and in the
 # patterns alike, so a pattern written one way matches every way of typing it.
 _FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه",
-                       "ـ": None, "’": "'", "ʼ": "'", "`": "'", "‘": "'"})
+                       "ـ": None, "’": "'", "ʼ": "'", "`": "'", "‘": "'",
+                       **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
+                       **{chr(0x06F0 + i): str(i) for i in range(10)}})  # Persian digits
 _MARKS = re.compile(r"[\u064b-\u065f\u0670\u06d6-\u06ed]")  # Arabic diacritics (harakat, shadda, ...)
 
 
 def fold(text: str) -> str:
-    """Lower case, NFC, Arabic/Persian letter variants and apostrophes unified, diacritics dropped."""
+    """Lower case, NFC, Arabic/Persian letter variants, digits and apostrophes unified, diacritics dropped."""
     text = unicodedata.normalize("NFC", text).lower()
     return _MARKS.sub("", text.translate(_FOLD))
 

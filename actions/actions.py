@@ -119,6 +119,8 @@ class ActionCrisis(SafarAction):
         return "action_crisis"
 
     async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
+        if services.crisis.matches(turn.text):
+            return run_crisis(dispatcher, turn, services, detected_by="safety_net")
         if turn.confidence >= services.crisis_confident:
             return run_crisis(dispatcher, turn, services, detected_by="intent")
         # A weak guess and no crisis phrase (the net ran first): an ordinary question, most likely.

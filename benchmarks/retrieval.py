@@ -27,7 +27,7 @@ from retrieval.embedder import Embedder  # noqa: E402
 from retrieval.evaluation import (fit_gate, gate_report, load_questions, run_method, search_outcomes,  # noqa: E402
                                   search_report, tune_fusion)
 from retrieval.gate import Gate  # noqa: E402
-from retrieval.index import build_index, load_index  # noqa: E402
+from retrieval.index import BuildReport, build_index, load_index  # noqa: E402
 from retrieval.retriever import Retriever  # noqa: E402
 from safar.settings import get_settings  # noqa: E402
 
@@ -37,6 +37,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calibrate", action="store_true", help="refit the gate on the tune half and save it")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--built", action="store_true", help="use the index `safar kb build` made (skip the timed build)")
     parser.add_argument("--abstain-target", type=float, default=0.85,
                         help="with --calibrate: share of uncovered tune questions the gate must hold back")
     args = parser.parse_args()
@@ -46,10 +47,15 @@ def main() -> int:
     embedder = Embedder(settings.resolved_embedding_model())
     load_s = time.perf_counter() - t0
     passages = load_content(settings).passages
-    with tempfile.TemporaryDirectory() as tmp:
-        report = build_index(passages, Path(tmp), model_id=embedder.model_id, encode=embedder.encode)
-        index = load_index(Path(tmp), model_id=embedder.model_id)
-        size_mb = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6
+    if args.built:
+        index = load_index(settings.index_dir, model_id=embedder.model_id)
+        report = BuildReport(len(passages), 0, len(passages), 0.0, False)
+        size_mb = sum(f.stat().st_size for f in settings.index_dir.iterdir()) / 1e6
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            report = build_index(passages, Path(tmp), model_id=embedder.model_id, encode=embedder.encode)
+            index = load_index(Path(tmp), model_id=embedder.model_id)
+            size_mb = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6
     t1 = time.perf_counter()
     retriever = Retriever(index, embedder, Gate() if args.calibrate else Gate.load())
     bm25_s = time.perf_counter() - t1

@@ -162,7 +162,7 @@ def gate_label(outcome: Outcome) -> int:
     return int(outcome.question.covered and outcome.rank == 1)
 
 
-def fit_gate(outcomes: list[Outcome], min_abstain: float = 0.85, max_wrong: float = 0.02) -> Gate:
+def fit_gate(outcomes: list[Outcome], min_abstain: float = 0.85, max_wrong: float = 0.03) -> Gate:
     """Fit the logistic gate on `outcomes` and choose its two thresholds from them.
 
     Answer threshold: the lowest that keeps wrong answers to `max_wrong` of covered questions and
@@ -179,27 +179,41 @@ def fit_gate(outcomes: list[Outcome], min_abstain: float = 0.85, max_wrong: floa
     probs = np.array([gate.probability(o.features) for o in usable])  # type: ignore[arg-type]
     uncovered = np.array([not o.question.covered for o in usable])
     right = np.array([o.question.covered and o.rank == 1 for o in usable])
+    languages = np.array([o.question.language for o in usable])
+    gate.threshold, gate.suggest_threshold = _thresholds(probs, uncovered, right, min_abstain, max_wrong)
+    for lang in sorted(set(languages.tolist())):
+        mask = languages == lang
+        if int((mask & ~uncovered).sum()) >= MIN_COVERED_PER_LANGUAGE and int((mask & uncovered).sum()) >= 8:
+            gate.by_language[lang] = _thresholds(probs[mask], uncovered[mask], right[mask], min_abstain, max_wrong)
+    gate.fitted_on = (f"{len(usable)} labelled questions (tune split): wrong answers <= {max_wrong:.2f} of covered, "
+                      f"holds back >= {min_abstain:.2f} of uncovered")
+    return gate
+
+
+MIN_COVERED_PER_LANGUAGE = 40  # fewer labelled questions than this: the language uses the overall thresholds
+
+
+def _thresholds(probs: np.ndarray, uncovered: np.ndarray, right: np.ndarray, min_abstain: float,
+                max_wrong: float) -> tuple[float, float]:
+    """(answer, suggest): the lowest answer threshold with few wrong answers and few uncovered answered; the
+    lowest suggest threshold that still holds back `min_abstain` of uncovered questions."""
     n_cov, n_unc = max(1, int((~uncovered).sum())), max(1, int(uncovered.sum()))
     candidates = sorted(np.unique(np.round(probs, 4)).tolist()) + [1.0]
     answer_t = 1.0
     for t in candidates:
         answered = probs >= t
         wrong = float(np.sum(answered & ~uncovered & ~right)) / n_cov
-        unc_answered = float(np.sum(answered & uncovered)) / n_unc
-        if wrong <= max_wrong and unc_answered <= 0.05:
+        if wrong <= max_wrong and float(np.sum(answered & uncovered)) / n_unc <= 0.05:
             answer_t = float(t)
             break
     suggest_t = answer_t
     for t in candidates:
         if t > answer_t:
             break
-        if float(np.mean(probs[uncovered] < t)) >= min_abstain if uncovered.any() else True:
+        if not uncovered.any() or float(np.mean(probs[uncovered] < t)) >= min_abstain:
             suggest_t = float(t)
             break
-    gate.threshold, gate.suggest_threshold = answer_t, suggest_t
-    gate.fitted_on = (f"{len(usable)} labelled questions (tune split): wrong answers <= {max_wrong:.2f} of covered, "
-                      f"holds back >= {min_abstain:.2f} of uncovered")
-    return gate
+    return answer_t, suggest_t
 
 
 @dataclass
@@ -258,8 +272,8 @@ def gate_report(gate: Gate, outcomes: list[Outcome]) -> GateReport:
     """How `gate` splits `outcomes` into answers and handoffs."""
     cov = [o for o in outcomes if o.question.covered and o.features is not None]
     unc = [o for o in outcomes if not o.question.covered]
-    answered = [o for o in cov if gate.accepts(o.features)]  # type: ignore[arg-type]
-    held = [o for o in unc if o.features is None or not gate.accepts(o.features)]
+    answered = [o for o in cov if gate.accepts(o.features, o.question.language)]  # type: ignore[arg-type]
+    held = [o for o in unc if o.features is None or not gate.accepts(o.features, o.question.language)]
     return GateReport(
         answered_covered=len(answered) / max(1, len(cov)),
         correct_when_answered=sum(1 for o in answered if o.rank == 1) / max(1, len(answered)),

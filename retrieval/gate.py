@@ -47,6 +47,9 @@ class Gate:
     threshold: float = 0.5
     # Between this and `threshold` the top candidates are offered as choices instead of handed off.
     suggest_threshold: float = 1.0
+    # Per language (answer, suggest) thresholds where the labelled set was large enough to fit them:
+    # retrieval in Dari or Ukrainian rests on BM25 alone and is calibrated differently from English.
+    by_language: dict[str, tuple[float, float]] = field(default_factory=dict)
     fitted_on: str = "hand-set defaults (run benchmarks/retrieval.py --calibrate)"
     dense_weight: dict[str, float] = field(default_factory=lambda: {"en": 1.0})
 
@@ -59,14 +62,19 @@ class Gate:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features.vector()))
         return 1.0 / (1.0 + math.exp(-z))
 
-    def accepts(self, features: GateFeatures) -> bool:
+    def accepts(self, features: GateFeatures, language: str | None = None) -> bool:
         """True when the answer is confident enough to send."""
-        return self.probability(features) >= self.threshold
+        return self.probability(features) >= self.thresholds(language)[0]
+
+    def thresholds(self, language: str | None) -> tuple[float, float]:
+        """(answer, suggest) thresholds for questions in `language`."""
+        return self.by_language.get(language or "", (self.threshold, self.suggest_threshold))
 
     def save(self, path: Path = GATE_FILE) -> None:
         """Write the gate as JSON."""
         data = {"features": list(FEATURES), "weights": self.weights, "bias": self.bias,
-                "threshold": self.threshold, "suggest_threshold": self.suggest_threshold, "fitted_on": self.fitted_on, "dense_weight": self.dense_weight}
+                "threshold": self.threshold, "suggest_threshold": self.suggest_threshold,
+                "by_language": {k: list(v) for k, v in self.by_language.items()}, "fitted_on": self.fitted_on, "dense_weight": self.dense_weight}
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
@@ -84,6 +92,7 @@ class Gate:
         weights = [float(by_name.get(name, 0.0)) for name in FEATURES]
         return cls(weights=weights, bias=float(data["bias"]), threshold=float(data["threshold"]),
                    suggest_threshold=float(data.get("suggest_threshold", 1.0)), fitted_on=str(data.get("fitted_on", "")),
+                   by_language={k: (float(v[0]), float(v[1])) for k, v in (data.get("by_language") or {}).items()},
                    dense_weight={k: float(v) for k, v in data.get("dense_weight", {"en": 1.0}).items()})
 
 

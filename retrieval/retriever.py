@@ -206,7 +206,8 @@ class Retriever:
             coverage=coverage,
             agree=1.0 if dense_rank[:1] == lex_rank[:1] else 0.0,
             english=1.0 if language == "en" else 0.0,
-            fused_margin=(fused[top] - fused[order[1]]) / fused[top] if method == "hybrid" and len(order) > 1 else 1.0,
+            fused_margin=((fused[top] - fused[order[1]]) / fused[top]
+                          if method == "hybrid" and len(order) > 1 and fused[top] > 0 else 1.0),
             terms=min(4, len({t for t in tokens if not t.startswith("~")})) / 4,
         )
         return hits, features
@@ -233,8 +234,9 @@ class Retriever:
                 vectors[text] = self.embedder.encode([text])[0]
             hits, features = self.rank(text, rows, lang, method, k, qvec=vectors[text])
             p = self.gate.probability(features) if features else 0.0
-            result = SearchResult(hits, lang, language, bool(hits) and p >= self.gate.threshold, p, features, tried,
-                                  suggest_threshold=self.gate.suggest_threshold)
+            answer_at, suggest_at = self.gate.thresholds(lang)
+            result = SearchResult(hits, lang, language, bool(hits) and p >= answer_at, p, features, tried,
+                                  suggest_threshold=suggest_at)
             if result.confident:
                 result.languages_tried = tried
                 return result

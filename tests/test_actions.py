@@ -67,7 +67,7 @@ def test_answer_above_the_gate(services: Services) -> None:
     assert facts["passages"][0]["id"].startswith("CA/en/health_care/")
     text = next(m["text"] for m in messages if m.get("text"))
     assert "Health care" in text or "health" in text.lower()
-    assert responses(messages) == ["utter_source", "utter_ask_helpful"]
+    assert responses(messages) == ["utter_source", "utter_sample_content", "utter_ask_helpful"]  # sample content says so
     assert SlotSet("awaiting", "helpful") in events
     assert services.question_log.questions[0].route == "answer"  # type: ignore[attr-defined]
 
@@ -97,6 +97,12 @@ def test_crisis_intent(services: Services) -> None:
     texts = [m["text"] for m in messages if m.get("text")]
     assert texts[0].startswith("I am very sorry") and texts[2].startswith("I am passing this to a trainer")
     assert "911" in texts[1]  # the sample programme location's emergency number
+
+
+def test_a_weak_crisis_intent_with_a_crisis_phrase_is_the_full_protocol(services: Services) -> None:
+    # Found by the routing set: "kill myself" classified crisis at 0.42 must not be treated as a weak guess.
+    _, _, facts = run(A.ActionCrisis(), tracker("kill myself", "crisis", confidence=0.42))
+    assert facts["route"] == "crisis" and facts["detected_by"] == "safety_net"
 
 
 def test_a_weak_crisis_guess_answers_the_question_with_one_gentle_line(services: Services) -> None:

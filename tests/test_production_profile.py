@@ -65,7 +65,8 @@ def test_two_rasa_servers_on_postgres_and_redis_behind_a_webhook_bot(tmp_path: P
             for uid in users:
                 switched, answer, thanks = fake.texts(uid)[3:6]
                 assert "Norway" in switched, fake.texts(uid)
-                assert "Source:" in answer and "Norway" in answer, answer
+                # Norway's housing content: the answer, or choices among its passages when the gate is unsure.
+                assert ("Source:" in answer and "Norway" in answer) or "Which of these" in answer, answer
                 assert thanks.startswith("You are welcome"), thanks
 
             # Conversations live in PostgreSQL, shared by both servers: kill the server a person

@@ -61,7 +61,7 @@ def test_the_report_covers_the_demo_log_and_says_it_is_demo_data(demo) -> None: 
             LoggedQuestionRow.asked_at >= data.period.start, LoggedQuestionRow.asked_at < data.period.end))
     assert data.demo and data.totals.questions == in_period > 2000
     assert sum(data.by_country.values()) == data.totals.questions
-    assert set(data.by_language) == {"en", "fr", "ar"}
+    assert set(data.by_language) == {"en", "fr", "ar", "fa", "uk"}
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "Demo data" in html
 
@@ -94,9 +94,10 @@ def test_csvs_hold_the_figures(demo) -> None:  # noqa: ANN001
 def test_repeated_gaps_come_out_as_clusters(demo) -> None:  # noqa: ANN001
     _, data, _ = demo
     assert len(data.clusters) >= 10 and data.clusters[0].size >= 10
-    # "Can I choose the city?" is the most frequent gap theme in the demo questions: one of the
-    # biggest groups must be about it, in plain words a curriculum lead recognises.
-    top = data.clusters[:12]
+    # "Can I choose the city?" is a frequent gap theme in the demo questions: one of the biggest
+    # groups must be about it, in plain words a curriculum lead recognises. (With questions in five
+    # languages there are more groups than before: it ranks about 20th of some 60.)
+    top = data.clusters[:24]
     assert any(sum("city" in e.lower() for e in c.examples) >= 2 for c in top), [c.examples for c in top]
     assert {c.content_status for c in data.clusters} >= {"none", "weak"}
     for c in data.clusters:

@@ -156,7 +156,7 @@ def make_report(**changes: object) -> ReportData:
         period=Period(start=datetime(2025, 3, 3, tzinfo=timezone.utc), end=datetime(2025, 4, 28, tzinfo=timezone.utc)),
         demo=False,
         labels=LABELS,
-        totals=Totals(questions=questions, users=212, answered=301, handed_off=80, below_gate=96, rated_helpful=140, rated_unhelpful=19),
+        totals=Totals(questions=questions, users=212, answered=301, answered_by_choice=24, handed_off=80, below_gate=96, rated_helpful=140, rated_unhelpful=19),
         by_country=by_country,
         by_language={"en": 230, "ar": 110, "fa": 70, "uk": 40},
         by_topic=_sum_by(topics, "topic"),
@@ -196,7 +196,7 @@ def empty_report() -> ReportData:
     base = make_report()
     return dataclasses.replace(
         base,
-        totals=Totals(questions=0, users=0, answered=0, handed_off=0, below_gate=0, rated_helpful=0, rated_unhelpful=0),
+        totals=Totals(questions=0, users=0, answered=0, answered_by_choice=0, handed_off=0, below_gate=0, rated_helpful=0, rated_unhelpful=0),
         by_country={}, by_language={}, by_topic={}, by_module={},
         weekly_by_country=[], weekly_by_module=[], topics=[], clusters=[], unclustered_gaps=0,
         handoffs=HandoffStats(

@@ -10,7 +10,7 @@ import pytest
 
 from knowledge_base.passages import load_collection
 from knowledge_base.taxonomy import load_taxonomy
-from retrieval.evaluation import gate_report, load_questions, run_method
+from retrieval.evaluation import search_outcomes, search_report, gate_report, load_questions, run_method
 from retrieval.gate import Gate
 from retrieval.index import IndexMissing, IndexModelMismatch, build_index, load_index, read_manifest
 from retrieval.retriever import Retriever
@@ -107,16 +107,29 @@ def test_missing_index_says_how_to_build(tmp_path: Path) -> None:
 
 
 def test_quality_on_the_labelled_set(full_retriever: Retriever) -> None:
-    """The figures docs/benchmarks.md reports, held as a floor so a regression fails the build."""
+    """The figures docs/benchmarks.md reports, held as floors a little under them so a regression fails the build."""
     questions = load_questions()
     hybrid = run_method(full_retriever, questions, "hybrid")
     bm25 = run_method(full_retriever, questions, "bm25")
     dense = run_method(full_retriever, questions, "dense")
-    assert hybrid.hit3 >= 0.9
+    assert hybrid.hit3 >= 0.87  # measured 0.894 over en, fr, ar, fa, uk
     assert hybrid.hit1 > max(bm25.hit1, dense.hit1)
+    english = run_method(full_retriever, [q for q in questions if q.language == "en"], "hybrid")
+    assert english.hit3 >= 0.94 and english.hit1 >= 0.85
     gate = gate_report(full_retriever.gate, hybrid.outcomes)
-    assert gate.abstained_uncovered >= 0.8
-    assert gate.correct_when_answered >= 0.9
+    assert gate.abstained_uncovered >= 0.85
+    assert gate.correct_when_answered >= 0.93
+
+
+def test_what_people_get_on_the_held_out_half(full_retriever: Retriever) -> None:
+    """End to end, three outcomes, per language, on questions never fitted (floors under docs/benchmarks.md)."""
+    questions = [q for q in load_questions() if q.split == "test"]
+    results = search_outcomes(full_retriever, questions)
+    floors = {"en": 0.74, "fr": 0.65, "ar": 0.45, "fa": 0.6, "uk": 0.52}  # right answered or offered
+    for lang, floor in floors.items():
+        report = search_report(full_retriever, [(q, r) for q, r in results if q.language == lang])
+        assert report.right_or_offered >= floor, (lang, report)
+        assert report.answered_wrong <= 0.08, (lang, report)
 
 
 def test_gate_separates_covered_from_uncovered(full_retriever: Retriever) -> None:

@@ -1,0 +1,72 @@
+"""Crisis detection on the labelled crisis sets (tests/data/crisis), held as floors under the measured figures.
+
+tune.jsonl: what the phrase net and the classifier threshold were tuned on (recall 1.0, no false
+alarms, by construction). holdout.jsonl: measured once, then a second round of general patterns
+was written after seeing its misses (so it is no longer clean). holdout2.jsonl: written separately
+and never tuned on: the honest figure. docs/benchmarks.md has the per-language tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from crisis.detector import CrisisDetector
+from safar.settings import REPO_ROOT, Settings
+
+SETS = REPO_ROOT / "tests" / "data" / "crisis"
+LANGUAGES = ("en", "fr", "ar", "fa", "uk")
+# Floors a little under the figures measured on this machine (docs/benchmarks.md, benchmarks/crisis.py).
+RECALL_FLOOR = {"tune": 1.0, "holdout": 0.96, "holdout2": 0.72}
+FALSE_ALARMS_CEILING = {"tune": 0, "holdout": 2, "holdout2": 5}  # per language, of 20-36 near-misses
+
+
+def load(split: str) -> list[dict]:
+    return [json.loads(line) for line in (SETS / f"{split}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_the_sets_are_well_formed() -> None:
+    for split in RECALL_FLOOR:
+        rows = load(split)
+        assert len({r["id"] for r in rows}) == len(rows)
+        for r in rows:
+            assert r["language"] in LANGUAGES and r["label"] in ("crisis", "ordinary") and r["text"].strip()
+            assert (r["kind"] == "near_miss") == (r["label"] == "ordinary")
+        assert {r["language"] for r in rows} == set(LANGUAGES)
+
+
+def test_the_net_alone_catches_every_tune_message_and_no_near_miss() -> None:
+    detector = CrisisDetector.load()
+    for r in load("tune"):
+        assert detector.matches(r["text"]) == (r["label"] == "crisis"), r
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_net_and_classifier_on_every_set(pipeline_settings: Settings) -> None:
+    """What a person gets: the bot's net first, else Rasa's crisis route (net again, or a confident classifier)."""
+    from safar.ask import ask_many
+
+    detector = CrisisDetector.load()
+    problems = []
+    for split in RECALL_FLOOR:
+        rows = load(split)
+        outcomes = asyncio.run(ask_many(pipeline_settings, [
+            {"text": r["text"], "country": "CA", "language": r["language"]} for r in rows]))
+        caught: dict[str, list[bool]] = defaultdict(list)
+        alarms: dict[str, int] = defaultdict(int)
+        for r, o in zip(rows, outcomes):
+            protocol = detector.matches(r["text"]) or o.route == "crisis"
+            if r["label"] == "crisis":
+                caught[r["language"]].append(protocol)
+            else:
+                alarms[r["language"]] += protocol
+        for lang in LANGUAGES:
+            recall = sum(caught[lang]) / len(caught[lang])
+            if recall < RECALL_FLOOR[split] or alarms[lang] > FALSE_ALARMS_CEILING[split]:
+                problems.append(f"{split}/{lang}: recall {recall:.3f}, false alarms {alarms[lang]}")
+    assert not problems, problems

@@ -17,13 +17,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.question_log import LoggedQuestion
+from insights.question_log import LoggedQuestion
 from actions.services import Services, get_services
 from actions.turn import Turn
 from crisis.messages import crisis_reply, gentle_line
 from retrieval.language import detect_language
 from retrieval.retriever import SearchResult
-from safar.names import COUNTRIES, LANGUAGES, country_name
+from core.vocabulary import COUNTRIES, LANGUAGES, country_name
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> None:
     from rasa_sdk.executor import ActionExecutor
 
     from actions.services import build_services, set_services
-    from safar.privacy import Privacy, purge_periodically
-    from safar.settings import get_settings
+    from privacy.forget import Privacy, purge_periodically
+    from core.settings import get_settings
 
     settings = get_settings()
     services = build_services(settings)

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from crisis.contacts import CrisisContacts
 from crisis.detector import CrisisDetector
-from actions.question_log import QuestionLog
+from insights.question_log import QuestionLog
 from retrieval.retriever import Retriever
-from safar.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -55,7 +55,7 @@ def build_services(settings: Settings) -> Services:
     except (IndexMissing, IndexModelMismatch) as exc:
         log.error("knowledge base unavailable, questions will go to trainers: %s", exc)
         retriever = None
-    from insights.anonymise import preload
+    from privacy.anonymise import preload
     from insights.question_log import SqlQuestionLog
     from storage.db import make_engine, make_sessionmaker
 

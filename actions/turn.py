@@ -7,7 +7,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from safar.names import COUNTRIES, LANGUAGES
+from core.vocabulary import COUNTRIES, LANGUAGES
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from insights.anonymise import KINDS, anonymise, find_spans  # noqa: E402
+from privacy.anonymise import KINDS, anonymise, find_spans  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = (REPO_ROOT / "tests/data/anonymisation.jsonl", REPO_ROOT / "tests/data/anonymisation_holdout.jsonl")

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from insights.anonymise import anonymise  # noqa: E402
+from privacy.anonymise import anonymise  # noqa: E402
 from insights.demo_log import THEMES, fill, labelled_questions  # noqa: E402
 from insights.gap_clusters import char_ngram_vectors, embed_text, group  # noqa: E402
 from knowledge_base.yaml_io import load_yaml  # noqa: E402
@@ -53,7 +53,7 @@ def main() -> None:
     from sklearn.metrics import adjusted_rand_score
 
     from retrieval.embedder import Embedder
-    from safar.settings import default_embedding_model
+    from core.settings import default_embedding_model
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=7)

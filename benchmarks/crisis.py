@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crisis.detector import CrisisDetector  # noqa: E402
-from safar.settings import REPO_ROOT, get_settings  # noqa: E402
+from core.settings import REPO_ROOT, get_settings  # noqa: E402
 
 SETS = REPO_ROOT / "tests" / "data" / "crisis"
 LANGUAGES = ("en", "fr", "ar", "fa", "uk")

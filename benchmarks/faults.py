@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from benchmarks.harness import Crowd, Stack, percentile, summarise  # noqa: E402
-from safar.pseudonym import pseudonym  # noqa: E402
+from core.pseudonym import pseudonym  # noqa: E402
 from storage.db import make_engine, make_sessionmaker  # noqa: E402
 from storage.models import Ticket  # noqa: E402
 

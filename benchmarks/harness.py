@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psutil  # noqa: E402
 
-from safar.services import child_env, pipeline_specs  # noqa: E402
-from safar.settings import REPO_ROOT, Settings  # noqa: E402
+from safar.processes import child_env, pipeline_specs  # noqa: E402
+from core.settings import REPO_ROOT, Settings  # noqa: E402
 from safar.supervisor import ServiceSpec, answers  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from knowledge_base.yaml_io import load_yaml  # noqa: E402
 from safar.ask import pipeline  # noqa: E402
-from safar.settings import REPO_ROOT, get_settings  # noqa: E402
+from core.settings import REPO_ROOT, get_settings  # noqa: E402
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
 

@@ -29,7 +29,7 @@ from retrieval.evaluation import (fit_gate, gate_report, load_questions, run_met
 from retrieval.gate import Gate  # noqa: E402
 from retrieval.index import BuildReport, build_index, load_index  # noqa: E402
 from retrieval.retriever import Retriever  # noqa: E402
-from safar.settings import get_settings  # noqa: E402
+from core.settings import get_settings  # noqa: E402
 
 
 def main() -> int:

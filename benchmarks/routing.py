@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from safar.ask import ask, read_jsonl  # noqa: E402
-from safar.settings import REPO_ROOT, get_settings  # noqa: E402
+from core.settings import REPO_ROOT, get_settings  # noqa: E402
 
 
 def main() -> int:

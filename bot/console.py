@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from core.vocabulary import COUNTRIES, LANGUAGES
+
 import asyncio
 import sys
 
-from bot.conversation import Conversation, Turn
+from bot.conversation import Conversation, UserMessage
 from bot.rasa_client import RasaClient, Reply
 
-HELP = "Type a message. Commands: /country CA|DE|NO|AU|US, /language en|fr|ar|fa|uk, /quit."
+HELP = f"Type a message. Commands: /country {'|'.join(COUNTRIES)}, /language {'|'.join(LANGUAGES)}, /quit."
 
 
 def render(replies: list[Reply]) -> str:
@@ -50,7 +52,7 @@ async def chat(rasa_url: str, *, country: str | None, language: str | None, time
                 continue
             if line.isdigit() and 0 < int(line) <= len(last_buttons):
                 line = last_buttons[int(line) - 1]
-            replies = await conversation.handle(Turn(sender="console-user", text=line, country=country, language=language))
+            replies = await conversation.handle(UserMessage(sender="console-user", text=line, country=country, language=language))
             last_buttons = [b.payload for r in replies for b in r.buttons]
             print(render(replies), flush=True)
     finally:

@@ -31,7 +31,7 @@ def clean(text: str) -> str:
 
 
 @dataclass
-class Turn:
+class UserMessage:
     """One user message with what is known about the user."""
 
     sender: str  # the pseudonym, never a Telegram id
@@ -51,7 +51,7 @@ class Conversation:
         # and again after SLOTS_FRESH_SECONDS (retention may have purged the stored conversation).
         self._slots: OrderedDict[str, tuple[tuple[str | None, str | None], float]] = OrderedDict()
 
-    async def handle(self, turn: Turn) -> list[Reply]:
+    async def handle(self, turn: UserMessage) -> list[Reply]:
         """Route one message and return the replies to render, in order."""
         notices: list[Reply] = []
         message = clean(turn.text)
@@ -82,7 +82,7 @@ class Conversation:
                 "country": turn.country, "language": turn.language}}})]
         return [*notices, *replies]
 
-    async def _set_slots(self, turn: Turn) -> None:
+    async def _set_slots(self, turn: UserMessage) -> None:
         wanted = (turn.country, turn.language)
         known = self._slots.get(turn.sender)
         now = time.monotonic()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from core.vocabulary import LANGUAGES
+
 LOCALES = Path(__file__).resolve().parent / "locales"
-LANGUAGES = ("en", "fr", "ar", "fa", "uk")
 RTL = frozenset({"ar", "fa"})
 # Telegram shows a message right-to-left only when it starts with a right-to-left character; a
 # message that begins with "/forget" or a number would otherwise be laid out left-to-right.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safar.names import COUNTRIES, LANGUAGES
+from core.vocabulary import COUNTRIES, LANGUAGES
 
 
 def deep_link(bot_username: str, country: str, language: str | None = None) -> str:

@@ -19,6 +19,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.i18n import gettext
+from core.vocabulary import HANDOFF_REASONS
 from bot.texts import TELEGRAM_LIMIT, clip, split_text
 from handoff import queue as q
 from handoff.errors import HandoffError, InvalidTicketData
@@ -26,11 +27,8 @@ from storage.models import Ticket
 
 log = logging.getLogger(__name__)
 
-REASON_LABELS = {
-    "asked_for_person": "asked for a person", "below_confidence_gate": "no confident answer",
-    "rated_unhelpful": "answer rated unhelpful", "case_specific": "own case", "crisis": "CRISIS",
-    "technical_failure": "technical failure", "suggestions_declined": "none of the offered answers fitted",
-}
+REASON_LABELS = {reason: label[0].lower() + label[1:] for reason, label in HANDOFF_REASONS.items()}
+REASON_LABELS["crisis"] = "CRISIS"
 REDACTED = "🗑 Ticket #{ticket}: deleted. The person asked for their data to be deleted, or the retention period ended."
 _ANSWER = re.compile(r"^/answer(?:@\w+)?\s+(\d+)\s+(.+)$", re.S)
 

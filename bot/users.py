@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from safar.pseudonym import pseudonym
+from core.pseudonym import pseudonym
+from core.vocabulary import LANGUAGES
 from storage.users import get_or_create_user, update_user
 
 
@@ -31,7 +32,7 @@ class UserService:
         """The user's settings, created on first contact (language from Telegram when Safar has it)."""
         with self._sessions.begin() as session:
             user = get_or_create_user(session=session, telegram_id=telegram_id, pseudonym=pseudonym(telegram_id, self._key))
-            if user.language is None and telegram_language in {"en", "fr", "ar", "fa", "uk"}:
+            if user.language is None and telegram_language in LANGUAGES:
                 update_user(session=session, user=user, language=telegram_language)
             return _view(user)
 

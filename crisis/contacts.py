@@ -12,13 +12,13 @@ from pathlib import Path
 
 import yaml
 
+from core.vocabulary import LANGUAGES
 from knowledge_base.yaml_io import load_yaml
 
 CONTACTS_DIR = Path(__file__).resolve().parent.parent / "knowledge_base" / "crisis_contacts"
 STATUSES = ("sample", "verified")
 KINDS = ("emergency", "helpline")
 ALWAYS = "24/7"
-LANGUAGES = ("en", "fr", "ar", "fa", "uk")
 
 
 class ContactsInvalid(ValueError):

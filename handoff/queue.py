@@ -17,22 +17,15 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from core.vocabulary import (ANSWERED, BOT, CLAIMED, CLOSED, HANDOFF_REASONS, MIGRANT, NORMAL, OPEN,
+                             PRIORITIES, SENDERS, TICKET_STATES, TRAINER, URGENT)
 from handoff.errors import InvalidTicketData, NotATrainer, NotClaimed, NotYourTicket, TicketClosed, TicketNotFound
 from storage.models import GroupMessage, Ticket, TicketTurn, UTCDateTime, utcnow
 
-# Why a question reached a trainer (the values actions/actions.py puts in the handoff payload).
-REASONS = (
-    "asked_for_person", "below_confidence_gate", "rated_unhelpful", "case_specific", "crisis", "technical_failure",
-    "suggestions_declined",
-)
-URGENT, NORMAL = "urgent", "normal"
-PRIORITIES = (URGENT, NORMAL)
-OPEN, CLAIMED, ANSWERED, CLOSED = "open", "claimed", "answered", "closed"
-STATUSES = (OPEN, CLAIMED, ANSWERED, CLOSED)
+REASONS = tuple(HANDOFF_REASONS)  # the values actions/actions.py puts in the handoff payload
+STATUSES = TICKET_STATES
 ACTIVE = (OPEN, CLAIMED, ANSWERED)  # at most one of these per migrant
 WITH_TRAINER = (CLAIMED, ANSWERED)  # the migrant's messages go to the trainer instead of Rasa
-MIGRANT, TRAINER, BOT = "migrant", "trainer", "bot"
-SENDERS = (MIGRANT, TRAINER, BOT)
 
 # estimated_wait looks at tickets claimed in this window and trusts them once there are enough.
 WAIT_WINDOW = timedelta(days=7)

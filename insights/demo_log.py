@@ -26,11 +26,11 @@ from handoff.queue import delete_tickets_where
 from insights.report_data import DEMO_PREFIX
 from knowledge_base.yaml_io import load_yaml
 from retrieval.retriever import Retriever
-from safar.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 from storage.models import LoggedQuestionRow, Ticket, TicketTurn
 from storage.question_log import delete_by_source
 
-LABELLED = REPO_ROOT / "tests" / "data" / "retrieval"  # the retrieval benchmark's labelled questions
+LABELLED = REPO_ROOT / "knowledge_base" / "questions"  # the retrieval benchmark's labelled questions
 THEMES = Path(__file__).with_name("demo_questions.yml")
 
 # Simulated behaviour: shares stated here, so the demo's figures can be read for what they are.

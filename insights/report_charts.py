@@ -7,6 +7,8 @@ built with `matplotlib.figure.Figure`, not pyplot, so no global figure state is 
 
 from __future__ import annotations
 
+from core.vocabulary import HANDOFF_REASONS  # an unknown reason is shown as its id in words
+
 import io
 import math
 import re
@@ -148,16 +150,6 @@ def humanise(key: str) -> str:
     return words[:1].upper() + words[1:] if words else key
 
 
-# handoff.queue.REASONS in words; an unknown reason is shown as its id in words.
-HANDOFF_REASONS = {
-    "asked_for_person": "Asked for a person",
-    "below_confidence_gate": "No confident answer",
-    "rated_unhelpful": "Answer rated unhelpful",
-    "suggestions_declined": "None of the offered answers fitted",
-    "case_specific": "About their own case",
-    "crisis": "Crisis",
-    "technical_failure": "Technical failure",
-}
 
 
 def reason_name(reason: str) -> str:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import yaml
 
+from core.vocabulary import LANGUAGES
 from knowledge_base.yaml_io import load_yaml
 
 from knowledge_base.taxonomy import Taxonomy
 
-LANGUAGES = frozenset({"en", "fr", "ar", "fa", "uk"})
 REQUIRED_FIELDS = ("country", "topic", "language", "title", "sources", "status", "written", "review_every_days")
 STATUSES = ("sample", "reviewed")  # sample until a curriculum team signs it off
 PASSAGE_FIELDS = frozenset({"questions", "translation_of", "source_hash", "status", "written", "reviewed", "reviewed_by"})

@@ -9,7 +9,7 @@ from knowledge_base.taxonomy import load_taxonomy
 from retrieval.embedder import Embedder, model_id
 from retrieval.errors import ContentInvalid
 from retrieval.index import LAYOUT, BuildReport, build_index, collection_hash, read_manifest
-from safar.settings import Settings
+from core.settings import Settings
 
 
 def load_content(settings: Settings) -> Collection:

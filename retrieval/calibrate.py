@@ -1,6 +1,6 @@
 """Fit the retriever's fusion weights and confidence gate on labelled questions, half of them held out.
 
-Labelled questions come from tests/data/retrieval (written by people) and, with `from_log`, from
+Labelled questions come from knowledge_base/questions (written by people) and, with `from_log`, from
 use: a passage a person chose among the offered ones, or an answer they rated helpful, paired with
 their anonymised question. Every question falls in the tune or the held-out half by a hash of its
 text, so a held-out question is never fitted, whichever run sees it.

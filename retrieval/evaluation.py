@@ -1,4 +1,4 @@
-"""Offline evaluation of the retriever on the labelled questions in tests/data/retrieval."""
+"""Offline evaluation of the retriever on the labelled questions in knowledge_base/questions."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from knowledge_base.passages import Passage
 from retrieval.gate import Gate, GateFeatures
 from retrieval.retriever import Method, Retriever
 
-LABELLED_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "retrieval"
+LABELLED_DIR = Path(__file__).resolve().parent.parent / "knowledge_base" / "questions"
 
 
 @dataclass(frozen=True)

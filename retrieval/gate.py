@@ -1,6 +1,6 @@
 """The confidence gate: does the best passage really answer the question?
 
-A logistic model over a few retrieval features, fitted on the labelled set in tests/data/retrieval
+A logistic model over a few retrieval features, fitted on the labelled set in knowledge_base/questions
 by `benchmarks/retrieval.py --calibrate`, which also picks the threshold from data. Its output is a
 probability that the top passage is a right answer; below the threshold the caller hands off.
 The same calibration file holds the weight of the dense ranking in the fusion, per language,

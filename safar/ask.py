@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.rasa_client import RasaClient, Reply
-from safar.services import model_loaded, pipeline_specs
-from safar.settings import Settings
+from safar.processes import model_loaded, pipeline_specs
+from core.settings import Settings
 from safar.supervisor import Supervisor, answers
 
 

@@ -15,7 +15,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _settings():  # noqa: ANN202 - imported lazily so `safar --help` stays instant
-    from safar.settings import get_settings
+    from core.settings import get_settings
 
     return get_settings()
 
@@ -158,9 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bot-username", help="the bot's username (default: SAFAR_BOT_USERNAME)")
     p.set_defaults(func=cmd_link)
 
-    from handoff.commands import register as register_trainer
-    from insights.commands import register as register_insights
-    from knowledge_base.commands import register as register_kb
+    from safar.trainer_commands import register as register_trainer
+    from safar.report_commands import register as register_insights
+    from safar.kb_commands import register as register_kb
     from safar.health import register as register_health
     from safar.privacy_commands import register as register_privacy
     from safar.serve import register as register_serve

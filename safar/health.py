@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from safar.settings import Settings
+from core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Check:
 
 def check_all(settings: Settings) -> list[Check]:
     """Rasa servers (model loaded), the action server, the database, and Redis when configured."""
-    from safar.services import model_loaded
+    from safar.processes import model_loaded
     from safar.supervisor import answers
     from storage.db import DatabaseUnavailable, check_connection, make_engine
 
@@ -61,7 +61,7 @@ def redis_check(url: str) -> Check:
 
 def cmd_health(args: argparse.Namespace) -> int:
     """Print one line per part; exit 1 when any is down."""
-    from safar.settings import get_settings
+    from core.settings import get_settings
 
     checks = check_all(get_settings())
     if args.json:

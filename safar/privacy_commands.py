@@ -10,9 +10,9 @@ from typing import Any
 
 def cmd_forget(args: argparse.Namespace) -> int:
     """Erase one person's data, the same as their /forget."""
-    from safar.prepare import prepare_database
-    from safar.privacy import Privacy
-    from safar.settings import get_settings
+    from storage.setup import prepare_database
+    from privacy.forget import Privacy
+    from core.settings import get_settings
 
     settings = get_settings()
     prepare_database(settings)
@@ -27,9 +27,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Delete everything past the retention periods now (the action server also does this on a schedule)."""
-    from safar.prepare import prepare_database
-    from safar.privacy import Privacy
-    from safar.settings import get_settings
+    from storage.setup import prepare_database
+    from privacy.forget import Privacy
+    from core.settings import get_settings
 
     settings = get_settings()
     prepare_database(settings)

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from safar.fingerprint import hash_files
-from safar.settings import REPO_ROOT, Settings
+from core.fingerprint import hash_files
+from core.settings import REPO_ROOT, Settings
 
 RASA_BIN = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
 RASA_PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
@@ -49,7 +49,7 @@ def rasa_environ(settings: Settings) -> dict[str, str]:
 
 def tracker_url(settings: Settings) -> str:
     """Rasa's tracker store URL in the form its SQLAlchemy 1.4 understands (the SQLite folder made first)."""
-    from safar.tracker_store import rasa_url
+    from privacy.tracker_store import rasa_url
 
     url = settings.resolved_tracker_store_url()
     if url.startswith("sqlite:///"):

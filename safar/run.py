@@ -8,8 +8,8 @@ import signal
 import threading
 
 from safar.prepare import prepare_all, say
-from safar.services import bot_spec, child_env, pipeline_specs
-from safar.settings import Settings
+from safar.processes import bot_spec, child_env, pipeline_specs
+from core.settings import Settings
 from safar.supervisor import RestartPolicy, Supervisor
 
 

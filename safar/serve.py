@@ -14,9 +14,9 @@ from typing import Any
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Replace this process with the chosen part."""
-    from safar.prepare import prepare_database
-    from safar.services import action_spec, bot_spec, child_env, rasa_spec
-    from safar.settings import get_settings
+    from storage.setup import prepare_database
+    from safar.processes import action_spec, bot_spec, child_env, rasa_spec
+    from core.settings import get_settings
 
     settings = get_settings()
     try:

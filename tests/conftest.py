@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from safar.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 from storage.db import DatabaseUnavailable, check_connection, make_engine
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -81,7 +81,7 @@ def any_engine(request: pytest.FixtureRequest) -> Engine:
 def embedder():
     """The default embedding model, loaded once for the whole run."""
     from retrieval.embedder import Embedder
-    from safar.settings import default_embedding_model
+    from core.settings import default_embedding_model
 
     return Embedder(default_embedding_model())
 
@@ -109,7 +109,7 @@ def repo_root() -> Path:
 def pipeline_settings(tmp_path_factory: pytest.TempPathFactory):
     """Real Rasa and action servers on free ports, on the trained model and built index; stopped after the run."""
     from safar.rasa_env import RASA_BIN, model_path
-    from safar.services import child_env, pipeline_specs
+    from safar.processes import child_env, pipeline_specs
     from safar.supervisor import Supervisor
     from tests.helpers import free_port
 

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import actions as A
 from crisis.contacts import CrisisContacts
 from crisis.detector import CrisisDetector
-from actions.question_log import LoggedQuestion, NoQuestionLog
+from insights.question_log import LoggedQuestion, NoQuestionLog
 from actions.services import Services, set_services
 from retrieval.retriever import Retriever
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.anonymisation import STRUCTURED, load, score
-from insights.anonymise import KINDS, anonymise, find_spans
-from insights.commands import anonymise_stream
+from privacy.anonymise import KINDS, anonymise, find_spans
+from safar.report_commands import anonymise_stream
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TUNING_SET = REPO_ROOT / "tests/data/anonymisation.jsonl"
@@ -250,7 +250,7 @@ def test_stream_keeps_lines_and_replaces_invalid_utf8() -> None:
 # The command as `safar anonymise` runs it, through a parser built like safar.cli's.
 _CLI = (
     "import argparse, sys\n"
-    "from insights.commands import register\n"
+    "from safar.report_commands import register\n"
     "parser = argparse.ArgumentParser(prog='safar')\n"
     "register(parser.add_subparsers(dest='command'))\n"
     "args = parser.parse_args(sys.argv[1:])\n"

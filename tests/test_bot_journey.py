@@ -14,8 +14,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.app import build_application, split_text
-from safar.settings import Settings
+from bot.app import build_application
+from bot.texts import split_text
+from core.settings import Settings
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.models import Ticket, User
@@ -191,8 +192,8 @@ def test_forget_non_text_and_edits(pipeline_settings: Settings, tmp_path: Path) 
 def test_forget_in_the_bot_erases_the_question_log_and_the_rasa_conversation(pipeline_settings: Settings,
                                                                              tmp_path: Path) -> None:
     """The bot shares the action server's database and Rasa's tracker store, as in a deployment."""
-    from safar.pseudonym import pseudonym
-    from safar.tracker_store import TrackerStore
+    from core.pseudonym import pseudonym
+    from privacy.tracker_store import TrackerStore
     from storage.models import LoggedQuestionRow
 
     shared = {"database_url": pipeline_settings.resolved_database_url(),

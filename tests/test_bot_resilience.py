@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.rasa_client import RasaClient
-from safar.settings import Settings
+from core.settings import Settings
 from tests.helpers import free_port, until
 from tests.test_bot_journey import onboard, running_bot
 
@@ -93,7 +93,7 @@ def test_updates_left_unfinished_by_a_crash_are_handled_on_start(pipeline_settin
     upgrade_to_head(engine)
     from datetime import datetime, timezone
 
-    from safar.pseudonym import pseudonym
+    from core.pseudonym import pseudonym
     from storage.users import get_or_create_user, update_user
 
     key = Settings(_env_file=None, var_dir=tmp_path).resolved_pseudonym_key()  # the bot's key, made first

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from bot.conversation import clean
 from bot.i18n import LOCALES, RLM, gettext, supported
 from bot.links import deep_link, write_qr
-from safar.settings import Settings
+from core.settings import Settings
 from tests.fake_telegram import FakeTelegram
 
 _PLACEHOLDER = re.compile(r"\{\w+\}")
@@ -125,7 +125,7 @@ def test_an_empty_answer_from_rasa_becomes_an_honest_reply_and_a_ticket() -> Non
 
     from aiohttp import web
 
-    from bot.conversation import Conversation, Turn
+    from bot.conversation import Conversation, UserMessage
     from bot.rasa_client import RasaClient
 
     async def scenario() -> list:
@@ -143,7 +143,7 @@ def test_an_empty_answer_from_rasa_becomes_an_honest_reply_and_a_ticket() -> Non
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         client = RasaClient(f"http://127.0.0.1:{port}", timeout=5, retries=0)
         try:
-            return await Conversation(client).handle(Turn("p1", "how do I rent a flat", "CA", "en"))
+            return await Conversation(client).handle(UserMessage("p1", "how do I rent a flat", "CA", "en"))
         finally:
             await client.close()
             await runner.cleanup()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from safar.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 SAFAR = [sys.executable, "-m", "safar.cli"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from safar.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.models import Ticket
@@ -55,7 +55,7 @@ def urgent_tickets(engine) -> list[Ticket]:  # noqa: ANN001
 def own_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, object]]:
     """A Rasa and an action server of this module's own, so the tests may freeze and kill them."""
     from safar.rasa_env import RASA_BIN, model_path
-    from safar.services import child_env, pipeline_specs
+    from safar.processes import child_env, pipeline_specs
     from safar.supervisor import Supervisor
 
     var = tmp_path_factory.mktemp("crisis-pipeline")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from crisis.detector import CrisisDetector
-from safar.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 
 SETS = REPO_ROOT / "tests" / "data" / "crisis"
 LANGUAGES = ("en", "fr", "ar", "fa", "uk")

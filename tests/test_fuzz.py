@@ -37,8 +37,8 @@ from actions.services import Services, queue_wait_estimator, set_services
 from insights.question_log import MAX_LOGGED_CHARS, SqlQuestionLog
 from knowledge_base.yaml_io import load_yaml
 from retrieval.retriever import Retriever
-from safar.names import COUNTRIES
-from safar.settings import REPO_ROOT, Settings
+from core.vocabulary import COUNTRIES
+from core.settings import REPO_ROOT, Settings
 from storage.db import make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.models import LoggedQuestionRow, Ticket, TicketTurn, User

@@ -388,8 +388,8 @@ def test_concurrent_claims_have_exactly_one_winner(factory: sessionmaker[Session
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[argparse.ArgumentParser, str]]:
     """`safar trainer ...` parsed by a parser of its own, on a temporary SQLite file; yields (parser, url)."""
-    from handoff.commands import register
-    from safar.settings import get_settings
+    from safar.trainer_commands import register
+    from core.settings import get_settings
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("SAFAR_DATABASE_URL", url)
@@ -470,6 +470,6 @@ def test_trainer_commands(cli: tuple[argparse.ArgumentParser, str], capsys: pyte
 
 
 def test_status_choices_match_the_queue() -> None:
-    from handoff.commands import STATUS_CHOICES
+    from safar.trainer_commands import STATUS_CHOICES
 
     assert STATUS_CHOICES == q.STATUSES

@@ -8,7 +8,7 @@ import sys
 
 from knowledge_base.passages import load_collection
 from knowledge_base.taxonomy import load_taxonomy
-from safar.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 TAXONOMY = load_taxonomy(REPO_ROOT / "knowledge_base" / "taxonomy.yml")
 

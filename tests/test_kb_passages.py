@@ -9,7 +9,7 @@ import pytest
 
 from knowledge_base.passages import load_collection, slugify, split_heading
 from knowledge_base.taxonomy import load_taxonomy
-from safar.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 TAXONOMY = load_taxonomy(REPO_ROOT / "knowledge_base" / "taxonomy.yml")
 TODAY = date(2026, 11, 23)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.rasa_client import RasaClient, Reply
-from safar.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from handoff.queue import close, open_ticket, record_group_message
-from safar.privacy import SCRUBBED, Privacy
-from safar.settings import Settings
-from safar.tracker_store import TrackerStore
+from privacy.forget import SCRUBBED, Privacy
+from core.settings import Settings
+from privacy.tracker_store import TrackerStore
 from storage.db import make_engine, make_sessionmaker
 from storage.models import GroupMessage, LoggedQuestionRow, Ticket, User
 from tests.helpers import until

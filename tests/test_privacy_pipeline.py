@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from safar.ask import ask
-from safar.pseudonym import pseudonym
-from safar.settings import REPO_ROOT, Settings
-from safar.tracker_store import TrackerStore
+from core.pseudonym import pseudonym
+from core.settings import REPO_ROOT, Settings
+from privacy.tracker_store import TrackerStore
 from storage.db import make_engine, make_sessionmaker
 from storage.models import LoggedQuestionRow
 from tests.test_pipeline import converse, facts

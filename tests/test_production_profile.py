@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from benchmarks.harness import Stack
 from bot.rasa_client import RasaClient
-from safar.pseudonym import pseudonym
-from safar.tracker_store import TrackerStore
+from core.pseudonym import pseudonym
+from privacy.tracker_store import TrackerStore
 from storage.db import DatabaseUnavailable, check_connection, make_engine
 from tests.conftest import POSTGRES_URL, need_server
 from tests.helpers import until

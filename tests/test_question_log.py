@@ -7,12 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, Text, insert, select, text
 
-from actions.question_log import LoggedQuestion
+from insights.question_log import LoggedQuestion
 from handoff.queue import open_ticket
 from insights.question_log import SqlQuestionLog
-from safar.privacy import Privacy
-from safar.pseudonym import pseudonym
-from safar.tracker_store import TrackerStore, rasa_url
+from privacy.forget import Privacy
+from core.pseudonym import pseudonym
+from privacy.tracker_store import TrackerStore, rasa_url
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.models import LoggedQuestionRow, Ticket, User

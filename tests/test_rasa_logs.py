@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from safar.settings import Settings
+from core.settings import Settings
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from safar.rasa_env import CONFIG, DATA, DOMAIN, RASA_BIN, rasa_environ
-from safar.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

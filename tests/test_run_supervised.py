@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.rasa_client import RasaClient, RasaUnreachable
-from safar.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 from tests.helpers import free_port
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from safar.pseudonym import pseudonym
-from safar.settings import Settings
+from core.pseudonym import pseudonym
+from core.settings import Settings
 
 
 def test_env_variables_and_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -75,7 +75,7 @@ def test_files_are_private_from_the_start(tmp_path: Path) -> None:
 
 
 def test_a_missing_key_with_existing_users_is_refused(tmp_path: Path) -> None:
-    from safar.prepare import prepare_database
+    from storage.setup import prepare_database
     from storage.db import make_engine, make_sessionmaker
     from storage.errors import KeyMissing
     from storage.users import get_or_create_user

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from safar.ask import ask_many
-from safar.settings import Settings
+from core.settings import Settings
 from storage.db import make_sessionmaker
 from storage.models import Ticket
 from tests.helpers import until

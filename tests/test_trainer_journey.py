@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from handoff.queue import open_ticket
-from safar.settings import Settings
+from core.settings import Settings
 from storage.db import make_sessionmaker
 from storage.models import Ticket
 from tests.fake_telegram import FakeTelegram

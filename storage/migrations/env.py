@@ -9,7 +9,7 @@ from storage.models import Base
 config = context.config
 engine = config.attributes.get("engine")
 if engine is None:  # `alembic` CLI use: build the engine from the settings
-    from safar.settings import get_settings
+    from core.settings import get_settings
     from storage.db import make_engine
 
     engine = make_engine(get_settings().resolved_database_url())

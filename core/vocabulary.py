@@ -1,9 +1,34 @@
-"""Display names of destinations and languages, in each language Safar speaks."""
+"""The one vocabulary: destinations, languages, routes, handoff reasons, ticket states, and their display names.
+
+Every other package imports these names from here; none writes the lists again.
+"""
 
 from __future__ import annotations
 
 COUNTRIES = ("CA", "DE", "NO", "AU", "US")
 LANGUAGES = ("en", "fr", "ar", "fa", "uk")
+
+# What happened to a message (`safar replay`'s `route`, the question log's routes are the informational subset).
+ROUTES = ("answer", "suggest", "handoff", "crisis", "out_of_scope", "smalltalk", "clarify")
+
+# Why a question reached a trainer, with the words trainers and curriculum teams read.
+HANDOFF_REASONS: dict[str, str] = {
+    "asked_for_person": "Asked for a person",
+    "below_confidence_gate": "No confident answer",
+    "rated_unhelpful": "Answer rated unhelpful",
+    "suggestions_declined": "None of the offered answers fitted",
+    "case_specific": "About their own case",
+    "crisis": "Crisis",
+    "technical_failure": "Technical failure",
+}
+
+# Tickets: priorities, states (at most one active ticket per person), who wrote a turn.
+URGENT, NORMAL = "urgent", "normal"
+PRIORITIES = (URGENT, NORMAL)
+OPEN, CLAIMED, ANSWERED, CLOSED = "open", "claimed", "answered", "closed"
+TICKET_STATES = (OPEN, CLAIMED, ANSWERED, CLOSED)
+MIGRANT, TRAINER, BOT = "migrant", "trainer", "bot"
+SENDERS = (MIGRANT, TRAINER, BOT)
 
 COUNTRY_NAMES: dict[str, dict[str, str]] = {
     "CA": {"en": "Canada", "fr": "Canada", "ar": "كندا", "fa": "کانادا", "uk": "Канада"},

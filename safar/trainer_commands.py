@@ -19,7 +19,7 @@ STATUS_CHOICES = ("open", "claimed", "answered", "closed")
 
 
 def _settings():  # noqa: ANN202 - imported lazily so `safar --help` stays instant
-    from safar.settings import get_settings
+    from core.settings import get_settings
 
     return get_settings()
 

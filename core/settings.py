@@ -13,7 +13,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-LANGUAGES = ("en", "fr", "ar", "fa", "uk")
 
 
 def default_embedding_model() -> str:

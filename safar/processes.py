@@ -7,7 +7,7 @@ import os
 import sys
 
 from safar.rasa_env import CREDENTIALS, ENDPOINTS, RASA_PYTHON, model_path, rasa_environ, require_rasa
-from safar.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 from safar.supervisor import ServiceSpec
 
 

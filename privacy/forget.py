@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from handoff.queue import delete_for_pseudonym as delete_tickets
 from handoff.queue import delete_inactive_before as delete_old_tickets
 from handoff.queue import scrub_closed_before
-from safar.pseudonym import pseudonym
-from safar.settings import Settings
-from safar.tracker_store import TrackerStore
+from core.pseudonym import pseudonym
+from core.settings import Settings
+from privacy.tracker_store import TrackerStore
 from storage.db import make_engine, make_sessionmaker
 from storage.models import InboxUpdate, User
 from storage.question_log import delete_for_pseudonym as delete_questions

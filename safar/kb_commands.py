@@ -9,7 +9,7 @@ from typing import Any
 
 
 def _settings():  # noqa: ANN202
-    from safar.settings import get_settings
+    from core.settings import get_settings
 
     return get_settings()
 

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO, TextIO
 
 def anonymise_stream(source: BinaryIO, sink: TextIO) -> int:
     """Write each line of source anonymised to sink; return the number of lines."""
-    from insights.anonymise import anonymise
+    from privacy.anonymise import anonymise
 
     # Bytes in, so that invalid UTF-8 becomes U+FFFD instead of stopping the run halfway.
     lines = io.TextIOWrapper(source, encoding="utf-8", errors="replace", newline=None)
@@ -62,7 +62,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from retrieval.embedder import Embedder
     from safar.usage import UsageError
     from safar.prepare import prepare_database, say
-    from safar.settings import get_settings
+    from core.settings import get_settings
     from storage.db import make_engine, make_sessionmaker
 
     settings = get_settings()
@@ -104,11 +104,11 @@ def positive(value: str) -> int:
 
 def cmd_demo_log(args: argparse.Namespace) -> int:
     """Write (or with --clear, remove) the generated demo question log."""
-    from insights.anonymise import anonymise
+    from privacy.anonymise import anonymise
     from insights.demo_log import clear_demo, make_demo_log
     from retrieval.retriever import Retriever
     from safar.prepare import prepare_database, prepare_index, say
-    from safar.settings import get_settings
+    from core.settings import get_settings
     from storage.db import make_engine, make_sessionmaker
 
     settings = get_settings()

@@ -109,7 +109,7 @@ async def _post_init(app: Application) -> None:
     assert isinstance(queue, DurableQueue)
     queue.inbox = Inbox(sessions)
     app.add_handler(TypeHandler(Update, finish_update(queue.inbox)), group=HANDLED_GROUP)
-    desk_task = asyncio.create_task(desk.run_forever(app.bot, settings.desk_tick_seconds))
+    desk_task = asyncio.create_task(desk.run_forever(app.bot, settings.desk_tick_seconds, settings.bot_heartbeat_path()))
     guard_task = asyncio.create_task(guard.run_forever(app.bot))
     app.bot_data.update(engine=engine, rasa=rasa, handlers=handlers, desk=desk, desk_task=desk_task,
                         guard=guard, guard_task=guard_task)

@@ -33,6 +33,19 @@ REDACTED = "🗑 Ticket #{ticket}: deleted. The person asked for their data to b
 _ANSWER = re.compile(r"^/answer(?:@\w+)?\s+(\d+)\s+(.+)$", re.S)
 
 
+def write_heartbeat(path: Path, desk_ok_at: datetime | None) -> None:
+    """Record that the bot is alive, and when its desk loop last completed a round (no user data)."""
+    import json
+    import os
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data = {"at": datetime.now(timezone.utc).isoformat(), "pid": os.getpid(),
+            "desk_ok_at": desk_ok_at.isoformat() if desk_ok_at else None}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(path)  # a reader never sees half a file
+
+
 def ticket_text(ticket: Ticket, *, reminder: bool = False) -> str:
     """The trainers' view of a ticket: no name, no Telegram id of the migrant."""
     head = "🆘 URGENT" if ticket.priority == "urgent" else "❓ Question"
@@ -134,8 +147,12 @@ class TrainerDesk:
                 log.info("group copy of ticket %s not edited (%s)", copy.ticket_id, type(exc).__name__)
             await asyncio.to_thread(self._db, q.redacted, group_message_id=copy.id)
 
-    async def run_forever(self, bot: Bot, every: float) -> None:
-        """The background loop; a failed round is logged and retried next time."""
+    async def run_forever(self, bot: Bot, every: float, heartbeat: Path | None = None) -> None:
+        """The background loop; a failed round is logged and retried next time.
+
+        After every round it writes `heartbeat` (a small JSON file: when, and when the last round
+        succeeded), so `safar health` can tell a live bot and a working desk from a stuck one.
+        """
         while True:
             try:
                 await self.tick(bot)
@@ -144,6 +161,8 @@ class TrainerDesk:
                 raise
             except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure (database, Telegram, bug)
                 log.error("trainer desk round failed (%s); trying again in %.0f s", type(exc).__name__, every)
+            if heartbeat is not None:
+                await asyncio.to_thread(write_heartbeat, heartbeat, self.last_round_ok)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=every)
             except asyncio.TimeoutError:

@@ -178,6 +178,10 @@ class Settings(BaseSettings):
         """Rasa's tracker store URL, defaulting to a SQLite file under the var folder."""
         return self.tracker_store_url or f"sqlite:///{self.var_dir / 'rasa-tracker.db'}"
 
+    def bot_heartbeat_path(self) -> Path:
+        """Where the running bot records that it and its desk loop are alive (`safar health` reads it)."""
+        return self.var_dir / "run" / "bot-heartbeat.json"
+
     def closed_ticket_days(self) -> int:
         """Days a closed ticket keeps the person's words: never longer than the general retention."""
         return min(self.closed_ticket_retention_days, self.retention_days)

@@ -10,6 +10,9 @@ import Stemmer
 
 _STEMMERS = {"en": "english", "fr": "french", "ar": "arabic", "fa": "persian"}
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Arabic-Indic and Persian digits as ASCII: "۱۱۲" is the emergency number 112 too.
+_DIGITS = str.maketrans({**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}})
+_APOSTROPHE_IN_WORD = re.compile(r"(?<=[а-яіїєґ])['’ʼ`](?=[а-яіїєґ])")
 _ARABIC_DIACRITICS = re.compile(r"[\u064B-\u065F\u0670\u0640]")  # harakat, superscript alef, tatweel
 
 # Short lists: only the words that carry no topic and appear in most questions.
@@ -41,7 +44,10 @@ _STOP = {
 
 def _fold(text: str) -> str:
     """Lower-case and strip accents and Arabic diacritics; unify Arabic/Persian letter variants."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = unicodedata.normalize("NFKC", text).lower().translate(_DIGITS)
+    # Persian writers join "می‌خواهم" with a zero-width non-joiner, or a space, or nothing: joined
+    # here, so the typed "میخواهم" meets the written one. Ukrainian "сім'я" / "сім’я" / "сімʼя": one word.
+    text = _APOSTROPHE_IN_WORD.sub("", text.replace("\u200c", ""))
     text = _ARABIC_DIACRITICS.sub("", text)
     text = text.translate(str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ی": "ي", "ک": "ك"}))
     decomposed = unicodedata.normalize("NFKD", text)

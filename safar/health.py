@@ -6,6 +6,8 @@ import argparse
 import json
 import socket
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +45,31 @@ def check_all(settings: Settings) -> list[Check]:
         engine.dispose()
     if settings.redis_url:
         checks.append(redis_check(settings.redis_url))
+    if settings.telegram_token is not None:
+        checks.extend(bot_checks(settings.bot_heartbeat_path(), settings.desk_tick_seconds))
+    return checks
+
+
+def bot_checks(path: Path, tick_seconds: float, now: datetime | None = None) -> list[Check]:
+    """The bot (its heartbeat is recent) and its trainers' desk loop (a round succeeded recently)."""
+    now = now or datetime.now(timezone.utc)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        at = datetime.fromisoformat(data["at"])
+    except (OSError, ValueError, KeyError):
+        return [Check("bot", False, f"no heartbeat at {path}: the bot is not running (or never started)"),
+                Check("desk loop", False, "unknown while the bot is down")]
+    late = (now - at).total_seconds()
+    alive = late <= max(60.0, 3 * tick_seconds)
+    checks = [Check("bot", alive, f"heartbeat {late:.0f} s ago" + ("" if alive else ": stuck or stopped; restart it"))]
+    ok_at = datetime.fromisoformat(data["desk_ok_at"]) if data.get("desk_ok_at") else None
+    if ok_at is None:
+        checks.append(Check("desk loop", False, "no round has succeeded yet (database or Telegram failing?)"))
+    else:
+        since = (now - ok_at).total_seconds()
+        ok = since <= max(120.0, 6 * tick_seconds)
+        checks.append(Check("desk loop", ok, f"last good round {since:.0f} s ago"
+                            + ("" if ok else ": urgent tickets are not being posted; see the bot's log")))
     return checks
 
 
@@ -74,6 +101,6 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add `health` to the main parser."""
-    p = sub.add_parser("health", help="check that Rasa, the action server, the database (and Redis) answer")
+    p = sub.add_parser("health", help="check that Rasa, the action server, the database, Redis and the bot answer")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_health)

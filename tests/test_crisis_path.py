@@ -202,3 +202,24 @@ def test_a_held_ticket_gets_the_contacts_and_an_urgent_post_to_the_whole_group(p
                 ticket = s.get(Ticket, ticket_id)
                 assert ticket.priority == "urgent" and ticket.claimed_by == TRAINER
     asyncio.run(journey())
+
+
+def test_health_reports_the_bot_and_its_desk_loop(pipeline_settings: Settings, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from safar.health import bot_checks
+
+    heartbeat = tmp_path / "run" / "bot-heartbeat.json"
+    missing = bot_checks(heartbeat, 0.05)
+    assert [c.ok for c in missing] == [False, False] and "not running" in missing[0].detail
+
+    async def journey() -> None:
+        async with running_bot(pipeline_settings, tmp_path, **desk()) as (fake, engine):
+            await until(lambda: heartbeat.exists())
+            await asyncio.sleep(0.3)
+            checks = bot_checks(heartbeat, 0.05)
+            assert [(c.part, c.ok) for c in checks] == [("bot", True), ("desk loop", True)], checks
+    asyncio.run(journey())
+    # Ten minutes later with no new heartbeat: the bot is reported stuck, with what to do.
+    later = bot_checks(heartbeat, 0.05, now=datetime.now(timezone.utc) + timedelta(minutes=10))
+    assert [c.ok for c in later] == [False, False] and "restart it" in later[0].detail

@@ -138,3 +138,20 @@ def test_gate_separates_covered_from_uncovered(full_retriever: Retriever) -> Non
     assert covered.confident and covered.hits[0].passage.topic == "health_care"
     assert not uncovered.confident
     assert covered.confidence > uncovered.confidence
+
+
+def test_persian_and_ukrainian_spellings_meet() -> None:
+    from retrieval.tokenize import tokenize
+
+    # Zero-width non-joiner, a space or nothing between the parts; Persian, Arabic-Indic or ASCII digits.
+    assert tokenize("می‌خواهم", "fa") == tokenize("میخواهم", "fa")
+    assert tokenize("شماره ۱۱۲", "fa") == tokenize("شماره 112", "fa") == tokenize("شماره ١١٢", "fa")
+    assert tokenize("сім'я", "uk") == tokenize("сім’я", "uk") == tokenize("сімʼя", "uk")
+    assert tokenize("كيف", "fa") == tokenize("کیف", "fa")  # Arabic and Persian kaf and yeh
+
+
+def test_misspelled_english_is_corrected_toward_the_content(full_retriever: Retriever) -> None:
+    fixed = full_retriever.speller.correct("helth insurence in germny, jobcentre")
+    assert fixed == "health insurance in germany, jobcenter"
+    result = full_retriever.search("how do i get helth insurence card", "CA", "en")
+    assert result.hits[0].passage.topic == "health_care"

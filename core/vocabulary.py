@@ -33,9 +33,9 @@ SENDERS = (MIGRANT, TRAINER, BOT)
 COUNTRY_NAMES: dict[str, dict[str, str]] = {
     "CA": {"en": "Canada", "fr": "Canada", "ar": "كندا", "fa": "کانادا", "uk": "Канада"},
     "DE": {"en": "Germany", "fr": "Allemagne", "ar": "ألمانيا", "fa": "آلمان", "uk": "Німеччина"},
-    "NO": {"en": "Norway", "fr": "Norvège", "ar": "النرويج", "fa": "نروژ", "uk": "Норвегія"},
+    "NO": {"en": "Norway", "fr": "Norvège", "ar": "النرويج", "fa": "ناروی", "uk": "Норвегія"},
     "AU": {"en": "Australia", "fr": "Australie", "ar": "أستراليا", "fa": "استرالیا", "uk": "Австралія"},
-    "US": {"en": "the United States", "fr": "les États-Unis", "ar": "الولايات المتحدة", "fa": "آمریکا", "uk": "США"},
+    "US": {"en": "the United States", "fr": "les États-Unis", "ar": "الولايات المتحدة", "fa": "امریکا", "uk": "США"},
 }
 
 # Each language named in itself, so a person finds theirs whatever the current setting.

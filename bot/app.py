@@ -82,6 +82,7 @@ async def _post_init(app: Application) -> None:
     processor = app.update_processor
     assert isinstance(processor, PerUserUpdateProcessor)
     desk = TrainerDesk(sessions, chat_id=settings.trainer_chat_id, trainer_ids=settings.trainer_ids,
+                       coordinator_ids=settings.coordinator_ids, language=settings.desk_language,
                        urgent_every=timedelta(minutes=settings.urgent_reannounce_minutes),
                        sla=timedelta(hours=settings.handoff_reply_hours), drafts_dir=settings.var_dir / "drafts")
     metrics: BotMetrics = app.bot_data["metrics"]
@@ -95,7 +96,9 @@ async def _post_init(app: Application) -> None:
     handlers = SafarBot(Conversation(rasa, metrics), users, retention_days=settings.retention_days,
                         closed_ticket_days=settings.closed_ticket_days(),
                         processor=processor, tickets=tickets, desk=desk,
-                        privacy=Privacy.from_settings(settings, sessions), guard=guard, metrics=metrics)
+                        privacy=Privacy.from_settings(settings, sessions), guard=guard, metrics=metrics,
+                        reply_hours=settings.handoff_reply_hours, media_per_hour=settings.media_per_hour,
+                        media_max_mb=settings.media_max_mb)
 
     def queue_counts() -> dict[tuple[str, str], int]:
         with sessions.begin() as session:
@@ -115,8 +118,11 @@ async def _post_init(app: Application) -> None:
                         guard=guard, guard_task=guard_task)
     if settings.trainer_chat_id is not None:
         trainers_chat = filters.Chat(settings.trainer_chat_id)
-        app.add_handler(CallbackQueryHandler(desk.on_button, pattern=r"^safar:t:(claim|close|return|draft):\d+$"))
+        app.add_handler(CallbackQueryHandler(desk.on_button, pattern=r"^safar:t:(claim|take|close|return|draft):\d+$"))
         app.add_handler(MessageHandler(trainers_chat & filters.UpdateType.MESSAGE & filters.TEXT, desk.on_group_message))
+        media = (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE | filters.VIDEO | filters.PHOTO
+                 | filters.Document.ALL)
+        app.add_handler(MessageHandler(trainers_chat & filters.UpdateType.MESSAGE & media, desk.on_group_media))
         app.add_handler(MessageHandler(trainers_chat & filters.StatusUpdate.NEW_CHAT_MEMBERS, desk.on_new_members))
     app.add_handler(CommandHandler("answer", refuse_trainer_command, filters=filters.ChatType.PRIVATE))
     private = filters.ChatType.PRIVATE

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
-from bot.i18n import supported
+from bot.i18n import desk_gettext, supported
 from bot.metrics import BotMetrics
 from bot.tickets import TicketService
 from bot.trainers import TrainerDesk
@@ -121,9 +121,9 @@ class CrisisGuard:
         if alert.group_told or self.desk.chat_id is None:
             return
         try:
-            await bot.send_message(self.desk.chat_id, (
-                "🆘 URGENT: a person wrote a crisis message and got the emergency contacts. The database is not "
-                "available, so the ticket will be posted here as soon as it is back."))
+            await bot.send_message(self.desk.chat_id, desk_gettext(
+                self.desk.language, "🆘 URGENT: a person wrote a crisis message and got the emergency contacts. The "
+                "database is not available, so the ticket will be posted here as soon as it is back."))
             alert.group_told = True
         except TelegramError as exc:
             log.error("trainers' group not reachable for an urgent alert (%s); retrying", type(exc).__name__)

@@ -26,13 +26,15 @@ from bot.conversation import Conversation, UserMessage
 from bot.crisis import Alert, CrisisGuard
 from bot.i18n import LANGUAGES, gettext, supported
 from bot.keyboards import country_keyboard, language_keyboard, merge_replies
+from bot.media import media_of
 from bot.metrics import BotMetrics
 from bot.ordering import PerUserUpdateProcessor
 from bot.texts import split_text
 from bot.tickets import TicketService
 from bot.trainers import TrainerDesk
 from bot.users import UserService, UserView
-from core.vocabulary import COUNTRIES, country_name
+from core.vocabulary import COUNTRIES, VOICE_KINDS, country_name
+from handoff.queue import Media
 from privacy.forget import Privacy
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,8 @@ class SafarBot:
 
     def __init__(self, conversation: Conversation, users: UserService, *,
                  retention_days: int, closed_ticket_days: int = 30, processor: PerUserUpdateProcessor, tickets: TicketService,
-                 desk: TrainerDesk, privacy: Privacy, guard: CrisisGuard, metrics: BotMetrics | None = None) -> None:
+                 desk: TrainerDesk, privacy: Privacy, guard: CrisisGuard, metrics: BotMetrics | None = None,
+                 reply_hours: int = 24, media_per_hour: int = 10, media_max_mb: float = 20) -> None:
         self.conversation = conversation
         self.guard = guard
         self.users = users
@@ -68,6 +71,9 @@ class SafarBot:
         self.processor = processor
         self.privacy_service = privacy
         self.metrics = metrics or BotMetrics()
+        self.reply_hours = reply_hours
+        self.media_per_hour = media_per_hour
+        self.media_max_bytes = int(media_max_mb * 1024 * 1024)
         # A question sent before consent, answered right after it (kept in memory only).
         self._pending: dict[int, str] = {}
 
@@ -154,12 +160,50 @@ class SafarBot:
         await self._say(update, gettext(user.language, "I answered the first version of your message. If your question changed, please send it again."))
 
     async def non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Photos, voice notes, stickers, documents, locations: Safar reads text only."""
-        message = update.effective_message
-        if await self.guard.check(update, message.caption if message else None):
+        """Voice notes, photos, videos and files go to a trainer (who listens or looks); stickers and
+        locations get a kind note. A crisis caption gets the contacts first, as any crisis text."""
+        message, chat = update.effective_message, update.effective_chat
+        crisis = await self.guard.check(update, message.caption if message else None)
+        found = media_of(message) if message is not None else None
+        if message is None or chat is None or found is None or self.desk.chat_id is None:
+            # Nothing a trainer could open, or no trainers' group to show it in.
+            if not crisis:
+                user = await self._user(update)
+                await self._say(update, gettext(user.language, "I can only read text messages. Please write your question, or send /human to ask a trainer."))
             return
         user = await self._user(update)
-        await self._say(update, gettext(user.language, "I can only read text messages. Please write your question, or send /human to ask a trainer."))
+        if not user.consented:  # a ticket keeps what the person sent: not before they agreed
+            if not crisis:
+                await self._say(update, gettext(user.language, "Please press “I agree” below first; then send your voice note or file again."))
+                await self._privacy_notice(update, user)
+            return
+        kind, size = found
+        if size is not None and size > self.media_max_bytes:
+            await self._say(update, gettext(user.language, "This file is too large for a trainer to open here. Please send a shorter voice note, or write your question."))
+            return
+        try:
+            outcome = await asyncio.to_thread(self.tickets.attach_media, chat.id, user,
+                                              Media(kind, chat.id, message.message_id), message.caption or "",
+                                              per_hour=self.media_per_hour)
+        except SQLAlchemyError as exc:
+            log.error("voice note or file not added to a ticket (%s); the person was asked to send it again",
+                      type(exc).__name__)
+            await self._say(update, gettext(user.language, "Sorry, I could not pass this to a trainer just now. Please send it again in a few minutes."))
+            return
+        if outcome is None:
+            await self._say(update, gettext(user.language, "You have sent many voice notes and files in the last hour. A trainer will go through those first; please wait for their answer, or write your question."))
+            return
+        _, created, held = outcome
+        if created:
+            self.metrics.tickets_opened.labels("voice" if kind in VOICE_KINDS else "media").inc()
+        if crisis:
+            return  # the contacts and the urgent line were sent already
+        if held:
+            await self._say(update, gettext(user.language, "I passed it to the trainer who has your question."))
+        elif kind in VOICE_KINDS:
+            await self._say(update, gettext(user.language, "Thank you. A trainer will listen to your voice note and answer you here, usually within {hours} hours.", hours=self.reply_hours))
+        else:
+            await self._say(update, gettext(user.language, "Thank you. A trainer will look at what you sent and answer you here, usually within {hours} hours.", hours=self.reply_hours))
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed button: answer the press at once, then act on its data."""

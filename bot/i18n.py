@@ -1,4 +1,8 @@
-"""The bot's own texts: gettext catalogues in bot/locales/<lang>.po, msgid = the English text."""
+"""The bot's own texts: gettext catalogues, msgid = the English text.
+
+Migrants' texts are in bot/locales/<lang>.po (every interface language); the trainers' group texts
+in bot/locales/desk/<lang>.po (the desk languages, SAFAR_DESK_LANGUAGE).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from core.vocabulary import LANGUAGES
+from core.vocabulary import DESK_LANGUAGES, LANGUAGES
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 RTL = frozenset({"ar", "fa"})
@@ -17,8 +21,8 @@ RLM = "\u200f"
 
 
 @lru_cache(maxsize=None)
-def _catalogue(language: str) -> dict[str, str]:
-    path = LOCALES / f"{language}.po"
+def _catalogue(language: str, domain: str = "") -> dict[str, str]:
+    path = (LOCALES / domain if domain else LOCALES) / f"{language}.po"
     if not path.exists():
         return {}
     with open(path, "rb") as fh:
@@ -30,6 +34,15 @@ def gettext(language: str | None, message: str, **values: object) -> str:
     """`message` in `language` (English when untranslated), with {placeholders} filled in."""
     lang = language if language in LANGUAGES else "en"
     text = _catalogue(lang).get(message, message) if lang != "en" else message
+    if values:
+        text = text.format(**values)
+    return RLM + text if lang in RTL else text
+
+
+def desk_gettext(language: str, message: str, **values: object) -> str:
+    """A trainers' group text in the desk language (English when untranslated)."""
+    lang = language if language in DESK_LANGUAGES else "en"
+    text = _catalogue(lang, "desk").get(message, message) if lang != "en" else message
     if values:
         text = text.format(**values)
     return RLM + text if lang in RTL else text

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.users import UserView
-from handoff.queue import WITH_TRAINER, cancel, open_ticket
+from handoff.queue import WITH_TRAINER, Media, attach_media, cancel, media_sent_since, open_ticket
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,30 @@ class TicketService:
                 return ticket_id, held
             except IntegrityError:
                 if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def attach_media(self, chat_id: int, user: UserView, media: Media, caption: str, *,
+                     per_hour: int) -> tuple[int, bool, bool] | None:
+        """Put a migrant's voice note or file on their ticket (opening one if needed), then wake the desk.
+
+        Returns (ticket id, a new ticket, a trainer holds it), or None when the person already sent
+        `per_hour` of them in the last hour (nothing is stored then).
+        """
+        since = datetime.now(timezone.utc) - timedelta(hours=1)
+        for attempt in range(2):
+            try:
+                with self._sessions.begin() as session:
+                    if media_sent_since(session=session, pseudonym=user.pseudonym, since=since) >= per_hour:
+                        return None
+                    opened = attach_media(session=session, pseudonym=user.pseudonym, chat_id=chat_id, media=media,
+                                          caption=caption, country=user.country, language=user.language)
+                    outcome = opened.ticket.id, opened.created, opened.ticket.status in WITH_TRAINER
+                log.info("%s added to ticket %s (%s)", media.kind, outcome[0], "new" if outcome[1] else "active")
+                self._on_stored()
+                return outcome
+            except IntegrityError:
+                if attempt:  # two first media of one person at once: the second is added to the first's ticket
                     raise
         raise AssertionError("unreachable")
 

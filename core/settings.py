@@ -8,8 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.vocabulary import DESK_LANGUAGES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +37,9 @@ class Settings(BaseSettings):
     bot_username: str | None = None  # for deep links: `safar link`
     trainer_chat_id: int | None = None
     trainer_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Coordinators may reassign or close any ticket (and act as trainers).
+    coordinator_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    desk_language: str = "en"  # the trainers' group texts: one of core.vocabulary.DESK_LANGUAGES
     # Webhook mode (polling when unset): Telegram posts to this public URL, which must end in /telegram
     # and reach webhook_listen:webhook_port; every request must carry the secret.
     telegram_webhook_url: str | None = None
@@ -90,6 +95,10 @@ class Settings(BaseSettings):
     handoff_reply_hours: int = Field(default=24, ge=1)  # what migrants are told to expect; also the SLA
     urgent_reannounce_minutes: float = Field(default=10, gt=0)  # urgent tickets, until claimed
     desk_tick_seconds: float = Field(default=5, gt=0)  # how often the bot checks the queue
+    # Voice notes, photos and files a person may send per hour (each becomes part of their ticket),
+    # and the largest one a trainer is asked to open.
+    media_per_hour: int = Field(default=10, ge=1)
+    media_max_mb: float = Field(default=20, gt=0)
 
     @field_validator("telegram_token", "pseudonym_key", "trainer_chat_id", "telegram_webhook_url",
                      "telegram_webhook_secret", "rasa_token", mode="before")
@@ -114,16 +123,25 @@ class Settings(BaseSettings):
             return [u.strip() for u in value.split(",") if u.strip()]
         return value
 
-    @field_validator("trainer_ids", mode="before")
+    @field_validator("desk_language")
     @classmethod
-    def _split_ids(cls, value: object) -> object:
+    def _desk_language(cls, value: str) -> str:
+        """Only languages the trainers' catalogue has."""
+        if value not in DESK_LANGUAGES:
+            raise ValueError(f"SAFAR_DESK_LANGUAGE must be one of {', '.join(DESK_LANGUAGES)}")
+        return value
+
+    @field_validator("trainer_ids", "coordinator_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object, info: ValidationInfo) -> object:
         """Accept `1,2,3` (the documented form) as well as a list."""
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             try:
                 return [int(p) for p in parts]
             except ValueError as exc:
-                raise ValueError("SAFAR_TRAINER_IDS must be comma-separated Telegram user ids, e.g. 123,456") from exc
+                raise ValueError(f"SAFAR_{str(info.field_name).upper()} must be comma-separated Telegram user ids, "
+                                 "e.g. 123,456") from exc
         return value
 
     @property

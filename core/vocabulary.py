@@ -20,7 +20,16 @@ HANDOFF_REASONS: dict[str, str] = {
     "case_specific": "About their own case",
     "crisis": "Crisis",
     "technical_failure": "Technical failure",
+    "voice": "Sent a voice note",
+    "media": "Sent a photo or a file",
 }
+
+# What a person may send instead of text; a trainer listens or looks (no speech recognition runs here).
+VOICE_KINDS = ("voice", "audio", "video_note")
+MEDIA_KINDS = (*VOICE_KINDS, "video", "photo", "document")
+
+# The trainers' group can be read in these languages (SAFAR_DESK_LANGUAGE).
+DESK_LANGUAGES = ("en", "fr", "ar")
 
 # Tickets: priorities, states (at most one active ticket per person), who wrote a turn.
 URGENT, NORMAL = "urgent", "normal"

@@ -60,5 +60,13 @@ class NotATrainer(HandoffError):
         self.trainer_id = trainer_id
 
 
+class NotACoordinator(HandoffError):
+    """The id is not in SAFAR_COORDINATOR_IDS, so it may not reassign tickets."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"{user_id} is not a coordinator: add it to SAFAR_COORDINATOR_IDS to let it reassign tickets")
+        self.user_id = user_id
+
+
 class InvalidTicketData(HandoffError, ValueError):
     """A reason, priority, sender or text the queue does not accept."""

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from core.vocabulary import (ANSWERED, BOT, CLAIMED, CLOSED, HANDOFF_REASONS, MIGRANT, NORMAL, OPEN,
-                             PRIORITIES, SENDERS, TICKET_STATES, TRAINER, URGENT)
+from core.vocabulary import (ANSWERED, BOT, CLAIMED, CLOSED, HANDOFF_REASONS, MEDIA_KINDS, MIGRANT, NORMAL, OPEN,
+                             PRIORITIES, SENDERS, TICKET_STATES, TRAINER, URGENT, VOICE_KINDS)
 from handoff.errors import InvalidTicketData, NotATrainer, NotClaimed, NotYourTicket, TicketClosed, TicketNotFound
 from storage.models import GroupMessage, Ticket, TicketTurn, UTCDateTime, utcnow
 
@@ -214,43 +214,203 @@ def claim(*, session: Session, ticket_id: int, trainer_id: int, now: datetime | 
     return ClaimResult(ticket=ticket, trainer_id=trainer_id, won=won, owner=ticket.claimed_by, status=ticket.status)
 
 
+@dataclass(frozen=True)
+class Media:
+    """A voice note, photo or file as Telegram holds it: copied by the bot, never downloaded."""
+
+    kind: str
+    chat_id: int
+    message_id: int
+
+    @property
+    def label(self) -> str:
+        """What the ticket shows in place of the media, e.g. "[voice note]"."""
+        return MEDIA_LABELS[self.kind]
+
+
+MEDIA_LABELS = {"voice": "[voice note]", "audio": "[audio]", "video_note": "[video note]", "video": "[video]",
+                "photo": "[photo]", "document": "[file]"}
+
+
 def answer(
-    *, session: Session, ticket_id: int, trainer_id: int, text: str, now: datetime | None = None
+    *, session: Session, ticket_id: int, trainer_id: int, text: str, media: Media | None = None,
+    now: datetime | None = None,
 ) -> TicketTurn:
     """Record the claiming trainer's answer (undelivered until the bot relays it); status answered.
 
-    Raises NotClaimed (still open), NotYourTicket (someone else's), TicketClosed or TicketNotFound.
+    `media` is a voice note or file the trainer sent in the group; `text` is then its caption (may be
+    empty). Raises NotClaimed (still open), NotYourTicket (someone else's), TicketClosed or TicketNotFound.
     """
     now = _now(now)
+    if media is not None:
+        _require(media.kind in MEDIA_KINDS, f"unknown media kind {media.kind!r}")
+        text = f"{media.label} {text}".strip()
     _require(bool(text.strip()), "the answer is empty")
     result = session.execute(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.claimed_by == trainer_id, Ticket.status.in_(WITH_TRAINER))
-        .values(status=ANSWERED, answered_at=now, updated_at=now)
+        .values(status=ANSWERED, answered_at=now, updated_at=now,
+                first_answered_at=func.coalesce(Ticket.first_answered_at, now, type_=UTCDateTime()))
         .execution_options(synchronize_session=False)
     )
     ticket = _fresh(session, ticket_id)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         _refuse(ticket, trainer_id)
-    return _append(session, ticket, TRAINER, text, now)
+    turn = _append(session, ticket, TRAINER, text, now)
+    if media is not None:
+        turn.media_kind, turn.media_chat_id, turn.media_message_id = media.kind, media.chat_id, media.message_id
+        session.flush()
+    return turn
 
 
-def close(*, session: Session, ticket_id: int, trainer_id: int, now: datetime | None = None) -> Ticket:
-    """Close a ticket: any trainer may close an open one, only its owner a claimed or answered one."""
+def attach_media(
+    *, session: Session, pseudonym: str, chat_id: int, media: Media, caption: str = "",
+    country: str | None = None, language: str | None = None, now: datetime | None = None,
+) -> Opened:
+    """Add a migrant's voice note or file to their active ticket, or open one (reason voice or media).
+
+    The turn holds where the media is in Telegram, not the media; the desk copies it into the
+    trainers' group as a reply to the ticket's post. An answered ticket goes back to its trainer.
+    """
     now = _now(now)
+    _require(media.kind in MEDIA_KINDS, f"unknown media kind {media.kind!r}")
+    text = f"{media.label} {caption.strip()}".strip()
+    current = _current(session, pseudonym, ACTIVE)
+    created = current is None
+    if current is None:
+        current = Ticket(pseudonym=pseudonym, chat_id=chat_id, country=country, language=language, question=text,
+                         reason="voice" if media.kind in VOICE_KINDS else "media", priority=NORMAL, status=OPEN,
+                         created_at=now, updated_at=now)
+        session.add(current)
+        session.flush()
+    elif current.status == ANSWERED:
+        current.status = CLAIMED
+        current.reopened_at = now
+    turn = _append(session, current, MIGRANT, text, now)
+    turn.media_kind, turn.media_chat_id, turn.media_message_id = media.kind, media.chat_id, media.message_id
+    session.flush()
+    return Opened(current, created=created)
+
+
+def media_sent_since(*, session: Session, pseudonym: str, since: datetime) -> int:
+    """How many voice notes and files the migrant sent since `since` (for the hourly limit)."""
+    return session.scalar(
+        select(func.count()).select_from(TicketTurn).join(Ticket)
+        .where(Ticket.pseudonym == pseudonym, TicketTurn.sender == MIGRANT, TicketTurn.media_kind.is_not(None),
+               TicketTurn.at >= _now(since))
+    ) or 0
+
+
+def uncopied_media(*, session: Session) -> list[TicketTurn]:
+    """Migrants' voice notes and files not yet copied into the group, for tickets already posted there."""
+    query = (
+        select(TicketTurn).join(Ticket)
+        .where(TicketTurn.sender == MIGRANT, TicketTurn.media_kind.is_not(None), TicketTurn.delivered_at.is_(None),
+               Ticket.posted_message_id.is_not(None))
+        .options(joinedload(TicketTurn.ticket)).order_by(TicketTurn.id)
+    )
+    return list(session.scalars(query))
+
+
+def close(*, session: Session, ticket_id: int, trainer_id: int, coordinator: bool = False,
+          now: datetime | None = None) -> Ticket:
+    """Close a ticket: any trainer may close an open one, only its owner a claimed or answered one,
+    a coordinator any active one. The migrant is owed a line saying they are back with the bot."""
+    now = _now(now)
+    allowed = Ticket.status.in_(ACTIVE) if coordinator else or_(
+        Ticket.status == OPEN, and_(Ticket.status.in_(WITH_TRAINER), Ticket.claimed_by == trainer_id))
     result = session.execute(
         update(Ticket)
-        .where(
-            Ticket.id == ticket_id,
-            or_(Ticket.status == OPEN, and_(Ticket.status.in_(WITH_TRAINER), Ticket.claimed_by == trainer_id)),
-        )
-        .values(status=CLOSED, closed_at=now, updated_at=now)
+        .where(Ticket.id == ticket_id, allowed)
+        .values(status=CLOSED, closed_at=now, updated_at=now, notice="closed")
         .execution_options(synchronize_session=False)
     )
     ticket = _fresh(session, ticket_id)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         _refuse(ticket, trainer_id)
     return ticket
+
+
+def reassign(*, session: Session, ticket_id: int, to: int | None, now: datetime | None = None) -> Ticket:
+    """A coordinator moves an active ticket: to another trainer, or (`to` None) back to the queue.
+
+    Back to the queue, it is posted again as new so any trainer can claim it. Either way the
+    migrant is owed a line that their question changed hands.
+    """
+    now = _now(now)
+    ticket = _fresh(session, ticket_id)
+    if ticket.status == CLOSED:
+        raise TicketClosed(ticket_id)
+    if to is None:
+        values: dict[str, object] = {"status": OPEN, "claimed_by": None, "claimed_at": None,
+                                     "posted_message_id": None, "notice": "requeued"}
+    else:
+        values = {"status": ticket.status if ticket.status == ANSWERED else CLAIMED, "claimed_by": to,
+                  "claimed_at": now, "notice": "reassigned"}
+    changed = ticket.claimed_by is not None and ticket.claimed_by != to
+    session.execute(
+        update(Ticket).where(Ticket.id == ticket_id, Ticket.status.in_(ACTIVE))
+        .values(updated_at=now, reassigned=Ticket.reassigned + (1 if changed else 0), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return _fresh(session, ticket_id)
+
+
+def _waiting_since() -> ColumnElement[datetime]:
+    """Since when a claimed ticket has waited for its trainer: the claim, or the migrant's last return."""
+    return func.coalesce(Ticket.reopened_at, Ticket.claimed_at, type_=UTCDateTime())
+
+
+def take_over(*, session: Session, ticket_id: int, trainer_id: int, sla: timedelta,
+              now: datetime | None = None) -> Ticket:
+    """Another trainer takes a claimed ticket whose trainer has not replied within the SLA.
+
+    One conditional UPDATE, so two trainers pressing "Take over" at once cannot both win; the
+    loser is told who has it. The migrant is owed a line that their question changed hands.
+    """
+    now = _now(now)
+    result = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == CLAIMED, Ticket.claimed_by != trainer_id,
+               _waiting_since() <= now - sla)
+        .values(claimed_by=trainer_id, claimed_at=now, reopened_at=None, updated_at=now,
+                reassigned=Ticket.reassigned + 1, notice="reassigned")
+        .execution_options(synchronize_session=False)
+    )
+    ticket = _fresh(session, ticket_id)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        if ticket.status == CLOSED:
+            raise TicketClosed(ticket_id)
+        if ticket.claimed_by == trainer_id:
+            return ticket  # a second press: it is already theirs
+        raise InvalidTicketData(f"ticket {ticket_id} is not waiting past the reply time; trainer "
+                                f"{ticket.claimed_by} still has it")
+    return ticket
+
+
+def overdue_claims(*, session: Session, now: datetime, sla: timedelta) -> list[Ticket]:
+    """Claimed tickets whose trainer has not replied within the SLA and that were not announced for an
+    SLA: re-announced to the group, where another trainer can take them over."""
+    now = _now(now)
+    last = func.coalesce(Ticket.last_announced_at, Ticket.created_at, type_=UTCDateTime())
+    query = (
+        select(Ticket)
+        .where(Ticket.status == CLAIMED, Ticket.posted_message_id.is_not(None), _waiting_since() <= now - sla,
+               last <= now - sla)
+        .order_by(*QUEUE_ORDER)
+    )
+    return list(session.scalars(query))
+
+
+def owed_notices(*, session: Session) -> list[Ticket]:
+    """Tickets whose migrant is owed a line about a change (reassigned, back in the queue, closed)."""
+    return list(session.scalars(select(Ticket).where(Ticket.notice.is_not(None)).order_by(Ticket.id)))
+
+
+def notice_sent(*, session: Session, ticket_id: int, notice: str) -> None:
+    """Clear a notice once sent (only that one: a newer change owes its own line)."""
+    session.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.notice == notice).values(notice=None)
+                    .execution_options(synchronize_session=False))
 
 
 def cancel(*, session: Session, pseudonym: str, now: datetime | None = None) -> Ticket | None:
@@ -300,8 +460,14 @@ def reopen_if_answered(
 
 
 def ticket_for_posted_message(*, session: Session, message_id: int) -> Ticket | None:
-    """The ticket posted as this message in the trainers' group (a reply to it answers the ticket)."""
-    return session.scalar(select(Ticket).where(Ticket.posted_message_id == message_id).order_by(Ticket.id.desc()))
+    """The ticket a message of the bot's in the trainers' group is about (its post, a re-announcement,
+    a relayed message or copied media): a reply to any of them answers the ticket."""
+    ticket = session.scalar(select(Ticket).where(Ticket.posted_message_id == message_id).order_by(Ticket.id.desc()))
+    if ticket is not None:
+        return ticket
+    ticket_id = session.scalar(select(GroupMessage.ticket_id).where(GroupMessage.message_id == message_id)
+                               .order_by(GroupMessage.id.desc()).limit(1))
+    return session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
 def unposted(*, session: Session) -> list[Ticket]:
@@ -382,9 +548,13 @@ def delete_tickets_where(*, session: Session, condition: ColumnElement[bool]) ->
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
-def record_group_message(*, session: Session, ticket_id: int, chat_id: int, message_id: int) -> None:
-    """Remember a post about a ticket in the trainers' group, so deleting the ticket reaches it too."""
-    session.add(GroupMessage(ticket_id=ticket_id, chat_id=chat_id, message_id=message_id, redact=False))
+def record_group_message(*, session: Session, ticket_id: int, chat_id: int, message_id: int, kind: str = "text") -> None:
+    """Remember a post about a ticket in the trainers' group, so deleting the ticket reaches it too.
+
+    `kind` "text" is edited to say the data was deleted; "media" (a copied voice note or photo) is deleted.
+    """
+    _require(kind in ("text", "media"), f"unknown group message kind {kind!r}")
+    session.add(GroupMessage(ticket_id=ticket_id, chat_id=chat_id, message_id=message_id, redact=False, kind=kind))
 
 
 def pending_redactions(*, session: Session, limit: int = 50) -> list[GroupMessage]:
@@ -407,7 +577,9 @@ def scrub_closed_before(*, session: Session, cutoff: datetime, note: str) -> int
     ids = select(Ticket.id).where(closed).scalar_subquery()
     session.execute(update(GroupMessage).where(GroupMessage.ticket_id.in_(ids)).values(redact=True)
                     .execution_options(synchronize_session=False))
-    session.execute(update(TicketTurn).where(TicketTurn.ticket_id.in_(ids)).values(text=note)
+    # A scrubbed voice note keeps its kind (for the desk's figures), not where it is in Telegram.
+    session.execute(update(TicketTurn).where(TicketTurn.ticket_id.in_(ids))
+                    .values(text=note, media_chat_id=None, media_message_id=None)
                     .execution_options(synchronize_session=False))
     result = session.execute(update(Ticket).where(closed).values(question=note)
                              .execution_options(synchronize_session=False))

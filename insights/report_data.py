@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from insights.gap_clusters import char_ngram_vectors, embed_text, group, representatives
 from insights.report_model import (
-    ContentRow, GapCluster, HandoffStats, Labels, Period, ReportData, TopicRow, Totals, WeekCount,
+    ContentRow, DeskRow, GapCluster, HandoffStats, Labels, Period, ReportData, TopicRow, Totals, WeekCount,
 )
 from knowledge_base.passages import Passage
 from knowledge_base.taxonomy import Taxonomy
@@ -218,8 +218,37 @@ def content_rows(rows: list[Row], passages: list[Passage], period: Period, today
     return never, stale
 
 
+def _first_reply(ticket: Ticket) -> datetime | None:
+    replies = [turn.at for turn in ticket.turns if turn.sender == "trainer"]
+    candidates = [m for m in (ticket.first_answered_at, min(replies) if replies else None, ticket.answered_at) if m]
+    return min(candidates) if candidates else None
+
+
+def _median(values: list[float]) -> float | None:
+    return round(float(np.median(values)), 2) if values else None
+
+
+def desk_row(key: str, tickets: list[Ticket], *, end: datetime, sla_hours: int) -> DeskRow:
+    """First reply, resolution, past-SLA and reassignment figures for one group of tickets."""
+    sla = timedelta(hours=sla_hours)
+    first_hours, resolution_hours, past = [], [], 0
+    for t in tickets:
+        first = _first_reply(t)
+        if first is not None and first <= end:
+            first_hours.append(max(0.0, (first - t.created_at).total_seconds() / 3600))
+            past += first - t.created_at > sla
+        else:
+            past += end - t.created_at > sla
+        if t.closed_at is not None and t.closed_at <= end:
+            resolution_hours.append(max(0.0, (t.closed_at - t.created_at).total_seconds() / 3600))
+    return DeskRow(key=key, tickets=len(tickets), replied=len(first_hours),
+                   median_first_reply_hours=_median(first_hours), median_resolution_hours=_median(resolution_hours),
+                   past_sla=past, reassigned=sum(1 for t in tickets if (t.reassigned or 0) > 0))
+
+
 def handoff_stats(session: Session, period: Period, *, demo: bool, sla_hours: int) -> HandoffStats:
-    """Tickets opened in the period: reasons, weekly volume, time to a trainer's first reply."""
+    """Tickets opened in the period: reasons, weekly volume, time to a trainer's first reply and to the
+    end, by week and by reason (voice notes included), tickets past the SLA and reassigned."""
     q = select(Ticket).options(selectinload(Ticket.turns)).where(
         Ticket.created_at >= period.start, Ticket.created_at < period.end)
     q = q.where(Ticket.pseudonym.startswith(DEMO_PREFIX) if demo else ~Ticket.pseudonym.startswith(DEMO_PREFIX))
@@ -229,13 +258,18 @@ def handoff_stats(session: Session, period: Period, *, demo: bool, sla_hours: in
     hours: list[float] = []
     still_open = 0
     for t in tickets:
-        replies = [turn.at for turn in t.turns if turn.sender == "trainer"]
-        first = min(replies) if replies else t.answered_at
+        first = _first_reply(t)
         if first is None or first > period.end:
             still_open += 1
         else:
             hours.append(max(0.0, (first - t.created_at).total_seconds() / 3600))
     arr = np.array(hours) if hours else None
+    by_week: dict[date, list[Ticket]] = {w: [] for w in weeks_between(period.start, period.end)}
+    by_reason: dict[str, list[Ticket]] = {}
+    for t in tickets:
+        by_week.setdefault(week_of(t.created_at), []).append(t)
+        by_reason.setdefault(t.reason, []).append(t)
+    whole = desk_row("all", tickets, end=period.end, sla_hours=sla_hours)
     return HandoffStats(
         tickets=len(tickets), by_reason=dict(Counter(t.reason for t in tickets).most_common()),
         by_week=weekly(((t.created_at, t.reason) for t in tickets), weeks_between(period.start, period.end)),
@@ -244,6 +278,11 @@ def handoff_stats(session: Session, period: Period, *, demo: bool, sla_hours: in
         p90_first_reply_hours=round(float(np.percentile(arr, 90)), 2) if arr is not None else None,
         within_sla=round(float((arr <= sla_hours).mean()), 3) if arr is not None else None,
         sla_hours=sla_hours, still_open=still_open,
+        by_week_desk=[desk_row(w.isoformat(), ts, end=period.end, sla_hours=sla_hours)
+                      for w, ts in sorted(by_week.items()) if ts],
+        by_reason_desk=sorted((desk_row(r, ts, end=period.end, sla_hours=sla_hours) for r, ts in by_reason.items()),
+                              key=lambda row: (-row.tickets, row.key)),
+        past_sla=whole.past_sla, reassigned=whole.reassigned,
     )
 
 

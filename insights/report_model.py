@@ -96,6 +96,19 @@ class ContentRow:
 
 
 @dataclass(frozen=True)
+class DeskRow:
+    """The trainers' desk for one week or one handoff reason: how fast people got a reply and an end."""
+
+    key: str  # the week's Monday (ISO date) or the reason
+    tickets: int
+    replied: int
+    median_first_reply_hours: float | None
+    median_resolution_hours: float | None  # opened to closed, over the tickets closed
+    past_sla: int  # first reply later than the SLA, or none yet and older than the SLA
+    reassigned: int  # tickets that changed hands at least once
+
+
+@dataclass(frozen=True)
 class HandoffStats:
     """Questions handed to trainers in the period (from the tickets; never their text)."""
 
@@ -108,6 +121,10 @@ class HandoffStats:
     within_sla: float | None  # share of replied tickets answered within the SLA
     sla_hours: int
     still_open: int  # not replied to by the end of the period
+    by_week_desk: list[DeskRow] = field(default_factory=list)
+    by_reason_desk: list[DeskRow] = field(default_factory=list)
+    past_sla: int = 0
+    reassigned: int = 0
 
 
 @dataclass(frozen=True)

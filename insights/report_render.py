@@ -1,4 +1,5 @@
-"""Render the curriculum gap report: one self-contained `index.html` plus CSV files for spreadsheets.
+"""Render the curriculum gap report: one self-contained `index.html` (the view); the CSV files are
+written by insights.report_csv, the figures built by insights.report_data.
 
 The page is made for a curriculum lead who opens it from a file or an e-mail attachment: no external
 CSS, scripts, fonts or images (charts are inline SVG), readable on a laptop and printable on A4.
@@ -7,7 +8,6 @@ Anonymised questions are user-derived text, so the template escapes everything (
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from insights.report_charts import all_charts, reason_name
-from insights.report_model import ContentRow, GapCluster, ReportData, TopicRow
+from insights.report_csv import CsvFile, write_csvs
+from insights.report_model import ContentRow, DeskRow, GapCluster, ReportData, TopicRow
+from insights.report_words import Names, clip, hours, language_name, largest_first, num, pct, when
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 TEMPLATE = "report.html.j2"
@@ -38,201 +40,13 @@ REASON_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class CsvFile:
-    """One CSV download: its file name and what it holds."""
-
-    name: str
-    description: str
-
-
-CSV_FILES = (
-    CsvFile("questions_by_country_topic.csv", "Questions, answers and gaps per destination country and topic"),
-    CsvFile("questions_by_week.csv", "Questions per week, one column per destination country"),
-    CsvFile("gap_clusters.csv", "Every cluster of similar unanswered questions, with up to three examples"),
-    CsvFile("content_never_used.csv", "Knowledge-base passages no answer came from"),
-    CsvFile("content_past_review.csv", "Knowledge-base passages past their review date"),
-    CsvFile("handoffs_by_reason.csv", "Trainer handoff tickets per reason"),
-    CsvFile("handoff_first_reply.csv", "Time to the first trainer reply: median, 90th percentile, share within the SLA"),
-)
-
-CONTENT_HEADER = (
-    "passage_id", "country", "topic", "language", "title", "heading",
-    "last_reviewed", "review_due", "times_used", "rated_unhelpful",
-)
-
-
-# --------------------------------------------------------------------------------------------
-# Small formatting helpers (also used by the template through the context)
-
-
-def _num(n: int | float) -> str:
-    return f"{n:,}"
-
-
-def _pct(part: float, whole: float) -> str:
-    return f"{part / whole:.0%}" if whole else "–"
-
-
-def _hours(h: float | None) -> str:
-    return "–" if h is None else f"{h:.1f} h"
-
-
-def _when(moment: datetime) -> str:
-    text = f"{moment:%d %b %Y, %H:%M}"
-    return f"{text} {moment.tzname()}" if moment.tzinfo else text
-
-
-def _counts(counts: Mapping[str, int]) -> list[tuple[str, int]]:
-    """Items largest first (ties by key), so every listing of a dict reads the same way."""
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def _joined(counts: Mapping[str, int]) -> str:
-    """Counts as "CA:12;DE:3", the CSV form."""
-    return ";".join(f"{k}:{v}" for k, v in _counts(counts))
-
-
-def _clip(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _sheet_safe(text: str) -> str:
-    # User-derived text starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def language_name(code: str) -> str:
-    """An English name for a language code ("ar" -> "Arabic"), or the code when Babel does not know it."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name("en")
-    except (UnknownLocaleError, ValueError, TypeError):
-        return code
-    return name or code
-
-
-class _Names:
-    """Human names for the ids in one report."""
-
-    def __init__(self, data: ReportData) -> None:
-        self.labels = data.labels
-
-    def country(self, code: str) -> str:
-        """A country's name ("general" content is for every destination)."""
-        if code == "general":
-            return "All destinations (general)"
-        return self.labels.countries.get(code, code)
-
-    def countries(self, codes: Iterable[str]) -> str:
-        """Country names as an English list: "Canada, Germany and Australia"."""
-        names = [self.country(c) for c in codes]
-        if len(names) <= 1:
-            return "".join(names)
-        return ", ".join(names[:-1]) + " and " + names[-1]
-
-    def topic(self, topic: str) -> str:
-        """A topic's title; questions no content came close to are "Not in the curriculum"."""
-        if topic == "unknown":
-            return self.labels.topics.get(topic, "Not in the curriculum")
-        return self.labels.topics.get(topic, topic)
-
-    def module(self, module: str) -> str:
-        """A course module's title."""
-        if module == "unknown":
-            return self.labels.modules.get(module, "No module")
-        return self.labels.modules.get(module, module)
-
-    def module_of(self, topic: str) -> str:
-        """The id of the module a topic belongs to (or "unknown")."""
-        return self.labels.topic_module.get(topic, "unknown")
-
-
-# --------------------------------------------------------------------------------------------
-# CSV files
-
-
-def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
-
-
-def _content_rows(rows: Iterable[ContentRow]) -> Iterable[list[Any]]:
-    for r in rows:
-        yield [
-            r.passage_id, r.country, r.topic, r.language, r.title, r.heading,
-            r.last_reviewed.isoformat(), r.review_due.isoformat(), r.times_used, r.rated_unhelpful,
-        ]
-
-
-def _week_columns(weeks: Sequence[Any]) -> list[str]:
-    totals: dict[str, int] = {}
-    for w in weeks:
-        for key, n in w.counts.items():
-            totals[key] = totals.get(key, 0) + n
-    return sorted(totals, key=lambda k: (-totals[k], k))
-
-
-def write_csvs(data: ReportData, out_dir: Path) -> list[CsvFile]:
-    """Write the report's CSV files into out_dir (UTF-8, header row) and return what was written."""
-    names = _Names(data)
-    _write_csv(
-        out_dir / "questions_by_country_topic.csv",
-        ("country", "country_name", "topic", "topic_title", "module", "module_title", "questions", "answered", "gaps", "unhelpful"),
-        (
-            [r.country, names.country(r.country), r.topic, names.topic(r.topic), r.module, names.module(r.module),
-             r.questions, r.answered, r.gaps, r.unhelpful]
-            for r in data.topics
-        ),
-    )
-    columns = _week_columns(data.weekly_by_country)
-    _write_csv(
-        out_dir / "questions_by_week.csv",
-        ("week", *columns),
-        ([w.week.isoformat(), *(w.counts.get(c, 0) for c in columns)] for w in data.weekly_by_country),
-    )
-    _write_csv(
-        out_dir / "gap_clusters.csv",
-        ("cluster", "size", "topic", "module", "content_status", "content_passages", "best_score",
-         "countries", "languages", "reasons", "example_1", "example_2", "example_3"),
-        (
-            [c.id, c.size, c.topic, c.module, c.content_status, c.content_passages,
-             None if c.best_score is None else round(c.best_score, 4),
-             _joined(c.countries), _joined(c.languages), _joined(c.reasons),
-             *[_sheet_safe(e) for e in (list(c.examples[:3]) + ["", "", ""])[:3]]]
-            for c in data.clusters
-        ),
-    )
-    _write_csv(out_dir / "content_never_used.csv", CONTENT_HEADER, _content_rows(data.never_used))
-    _write_csv(out_dir / "content_past_review.csv", CONTENT_HEADER, _content_rows(data.stale))
-    h = data.handoffs
-    _write_csv(out_dir / "handoffs_by_reason.csv", ("reason", "tickets"), _counts(h.by_reason))
-    _write_csv(
-        out_dir / "handoff_first_reply.csv",
-        ("tickets", "median_first_reply_hours", "p90_first_reply_hours", "within_sla", "sla_hours", "still_open"),
-        [[
-            h.tickets,
-            None if h.median_first_reply_hours is None else round(h.median_first_reply_hours, 2),
-            None if h.p90_first_reply_hours is None else round(h.p90_first_reply_hours, 2),
-            None if h.within_sla is None else round(h.within_sla, 4),
-            h.sla_hours,
-            h.still_open,
-        ]],
-    )
-    return list(CSV_FILES)
-
-
 # --------------------------------------------------------------------------------------------
 # What the page says
 
 
-def content_status_words(cluster: GapCluster, names: _Names) -> str:
+def content_status_words(cluster: GapCluster, names: Names) -> str:
     """The cluster's content status as a sentence a curriculum lead can act on."""
-    countries = names.countries(k for k, _ in _counts(cluster.countries))
+    countries = names.countries(k for k, _ in largest_first(cluster.countries))
     where = f" in {countries}" if countries else ""
     if cluster.content_status == "none":
         if cluster.topic == "unknown" or not cluster.content_passages:
@@ -246,7 +60,7 @@ def content_status_words(cluster: GapCluster, names: _Names) -> str:
     return cluster.content_status.replace("_", " ").capitalize()
 
 
-def _cluster_card(rank: int, c: GapCluster, names: _Names) -> dict[str, Any]:
+def _cluster_card(rank: int, c: GapCluster, names: Names) -> dict[str, Any]:
     module = c.module if c.module != "unknown" else names.module_of(c.topic)
     return {
         "rank": rank,
@@ -256,9 +70,9 @@ def _cluster_card(rank: int, c: GapCluster, names: _Names) -> dict[str, Any]:
         "module": names.module(module),
         "status": c.content_status,
         "status_words": content_status_words(c, names),
-        "countries": [(names.country(k), v) for k, v in _counts(c.countries)],
-        "languages": [(language_name(k), v) for k, v in _counts(c.languages)],
-        "reasons": [(REASON_WORDS.get(k, k.replace("_", " ")), v) for k, v in _counts(c.reasons)],
+        "countries": [(names.country(k), v) for k, v in largest_first(c.countries)],
+        "languages": [(language_name(k), v) for k, v in largest_first(c.languages)],
+        "reasons": [(REASON_WORDS.get(k, k.replace("_", " ")), v) for k, v in largest_first(c.reasons)],
         "examples": list(c.examples[:3]),
         "best_score": None if c.best_score is None else f"{c.best_score:.2f}",
         "content_passages": c.content_passages,
@@ -273,7 +87,7 @@ def _worst_cell(rows: Sequence[TopicRow]) -> TopicRow | None:
 
 def headline_bullets(data: ReportData) -> list[str]:
     """Three to five "what to look at first" sentences derived from the data, most important first."""
-    names = _Names(data)
+    names = Names(data)
     bullets: list[str] = []
     t = data.totals
     if t.questions == 0:
@@ -281,7 +95,7 @@ def headline_bullets(data: ReportData) -> list[str]:
     if data.clusters:
         c = data.clusters[0]
         status = content_status_words(c, names)
-        example = f"“{_clip(c.examples[0])}”" if c.examples else f"questions about {names.topic(c.topic)}"
+        example = f"“{clip(c.examples[0])}”" if c.examples else f"questions about {names.topic(c.topic)}"
         bullets.append(f"Biggest gap: {example} — {c.size:,} questions; {status[:1].lower() + status[1:]}.")
     no_content = [c for c in data.clusters if c.content_status == "none"]
     if len(no_content) > 1:
@@ -293,14 +107,14 @@ def headline_bullets(data: ReportData) -> list[str]:
     if worst is not None:
         bullets.append(
             f"Highest gap rate: {names.topic(worst.topic)} for {names.country(worst.country)} — "
-            f"{worst.gaps:,} of {worst.questions:,} questions ({_pct(worst.gaps, worst.questions)}) were not answered well."
+            f"{worst.gaps:,} of {worst.questions:,} questions ({pct(worst.gaps, worst.questions)}) were not answered well."
         )
     if data.stale:
         n = len(data.stale)
         bullets.append(f"{n:,} passage{'s are' if n != 1 else ' is'} past {'their' if n != 1 else 'its'} review date.")
     h = data.handoffs
     if h.median_first_reply_hours is not None:
-        text = f"Median first trainer reply: {_hours(h.median_first_reply_hours)} (SLA {h.sla_hours} h)"
+        text = f"Median first trainer reply: {hours(h.median_first_reply_hours)} (SLA {h.sla_hours} h)"
         if h.within_sla is not None:
             text += f"; {h.within_sla:.0%} of replies within the SLA"
         if h.still_open:
@@ -312,19 +126,19 @@ def headline_bullets(data: ReportData) -> list[str]:
         n = len(data.never_used)
         bullets.append(f"{n:,} passage{'s were' if n != 1 else ' was'} never used in an answer in this period.")
     if len(bullets) < 3 and t.rated_unhelpful:
-        bullets.append(f"{t.rated_unhelpful:,} answers were rated unhelpful ({_pct(t.rated_unhelpful, t.rated_helpful + t.rated_unhelpful)} of rated answers).")
+        bullets.append(f"{t.rated_unhelpful:,} answers were rated unhelpful ({pct(t.rated_unhelpful, t.rated_helpful + t.rated_unhelpful)} of rated answers).")
     return bullets[:5]
 
 
 def _share_rows(counts: Mapping[str, int], name: Any, total: int) -> list[dict[str, Any]]:
     top = max(counts.values(), default=0)
     return [
-        {"name": name(k), "id": k, "count": v, "share": _pct(v, total), "bar": round(100 * v / top) if top else 0}
-        for k, v in _counts(counts)
+        {"name": name(k), "id": k, "count": v, "share": pct(v, total), "bar": round(100 * v / top) if top else 0}
+        for k, v in largest_first(counts)
     ]
 
 
-def _content_view(rows: Sequence[ContentRow], names: _Names, today: date) -> list[dict[str, Any]]:
+def _content_view(rows: Sequence[ContentRow], names: Names, today: date) -> list[dict[str, Any]]:
     return [
         {
             "passage_id": r.passage_id,
@@ -343,11 +157,17 @@ def _content_view(rows: Sequence[ContentRow], names: _Names, today: date) -> lis
     ]
 
 
+def _desk_view(row: DeskRow, label: str) -> dict[str, Any]:
+    return {"label": label, "tickets": num(row.tickets), "first_reply": hours(row.median_first_reply_hours),
+            "resolution": hours(row.median_resolution_hours), "past_sla": num(row.past_sla),
+            "reassigned": num(row.reassigned)}
+
+
 def build_context(data: ReportData, charts: Mapping[str, str | None], csv_files: Sequence[CsvFile]) -> dict[str, Any]:
     """Everything the template shows, already worded and formatted (the template only lays it out)."""
     from markupsafe import Markup
 
-    names = _Names(data)
+    names = Names(data)
     t = data.totals
     h = data.handoffs
     today = data.generated_at.date()
@@ -360,11 +180,11 @@ def build_context(data: ReportData, charts: Mapping[str, str | None], csv_files:
     countries = _share_rows(data.by_country, names.country, t.questions)
     for row in countries:
         row["gaps"] = gaps_by_country.get(row["id"], 0)
-        row["gap_rate"] = _pct(row["gaps"], row["count"])
+        row["gap_rate"] = pct(row["gaps"], row["count"])
     modules = _share_rows(data.by_module, names.module, t.questions)
     for row in modules:
         row["gaps"] = gaps_by_module.get(row["id"], 0)
-        row["gap_rate"] = _pct(row["gaps"], row["count"])
+        row["gap_rate"] = pct(row["gaps"], row["count"])
 
     total_gaps = sum(r.gaps for r in data.topics)
     clustered = sum(c.size for c in data.clusters)
@@ -375,7 +195,7 @@ def build_context(data: ReportData, charts: Mapping[str, str | None], csv_files:
             "module": names.module(r.module),
             "questions": r.questions,
             "gaps": r.gaps,
-            "gap_rate": _pct(r.gaps, r.questions),
+            "gap_rate": pct(r.gaps, r.questions),
             "unhelpful": r.unhelpful,
         }
         for r in sorted(data.topics, key=lambda r: (-r.gaps, -r.questions, r.country, r.topic))[:MAX_CELL_ROWS]
@@ -395,19 +215,19 @@ def build_context(data: ReportData, charts: Mapping[str, str | None], csv_files:
         "demo": data.demo,
         "demo_banner": DEMO_BANNER,
         "empty": t.questions == 0,
-        "period_start": _when(data.period.start),
-        "period_end": _when(data.period.end),
+        "period_start": when(data.period.start),
+        "period_end": when(data.period.end),
         "country_filter": names.country(data.period.country) if data.period.country else "All destination countries",
-        "generated_at": _when(data.generated_at),
+        "generated_at": when(data.generated_at),
         "figures": [
-            ("Questions", _num(t.questions), ""),
-            ("People", _num(t.users), "distinct pseudonyms"),
-            ("Answered", _pct(t.answered, t.questions), f"{t.answered:,} from the knowledge base"),
-            ("Answered by a choice", _pct(t.answered_by_choice, t.questions),
+            ("Questions", num(t.questions), ""),
+            ("People", num(t.users), "distinct pseudonyms"),
+            ("Answered", pct(t.answered, t.questions), f"{t.answered:,} from the knowledge base"),
+            ("Answered by a choice", pct(t.answered_by_choice, t.questions),
              f"{t.answered_by_choice:,} picked one of the passages offered"),
-            ("Handed to a trainer", _pct(t.handed_off, t.questions), f"{t.handed_off:,} questions"),
-            ("No confident match", _pct(t.below_gate, t.questions), f"{t.below_gate:,} questions"),
-            ("Rated helpful", _pct(t.rated_helpful, rated), f"{t.rated_helpful:,} helpful, {t.rated_unhelpful:,} unhelpful"),
+            ("Handed to a trainer", pct(t.handed_off, t.questions), f"{t.handed_off:,} questions"),
+            ("No confident match", pct(t.below_gate, t.questions), f"{t.below_gate:,} questions"),
+            ("Rated helpful", pct(t.rated_helpful, rated), f"{t.rated_helpful:,} helpful, {t.rated_unhelpful:,} unhelpful"),
         ],
         "bullets": headline_bullets(data),
         "countries": countries,
@@ -428,14 +248,18 @@ def build_context(data: ReportData, charts: Mapping[str, str | None], csv_files:
         "max_content_rows": MAX_CONTENT_ROWS,
         "handoffs": {
             "tickets": h.tickets,
-            "share": _pct(h.tickets, t.questions),
+            "share": pct(h.tickets, t.questions),
             "still_open": h.still_open,
             "replied": len(h.first_reply_hours),
-            "median": _hours(h.median_first_reply_hours),
-            "p90": _hours(h.p90_first_reply_hours),
+            "median": hours(h.median_first_reply_hours),
+            "p90": hours(h.p90_first_reply_hours),
             "within_sla": "–" if h.within_sla is None else f"{h.within_sla:.0%}",
             "sla_hours": h.sla_hours,
-            "reasons": [(reason_name(k), v, _pct(v, h.tickets)) for k, v in _counts(h.by_reason)],
+            "reasons": [(reason_name(k), v, pct(v, h.tickets)) for k, v in largest_first(h.by_reason)],
+            "past_sla": h.past_sla,
+            "reassigned": h.reassigned,
+            "desk_weeks": [_desk_view(r, r.key) for r in h.by_week_desk],
+            "desk_reasons": [_desk_view(r, reason_name(r.key)) for r in h.by_reason_desk],
         },
         "notes": list(data.notes),
         "privacy_note": PRIVACY_NOTE,

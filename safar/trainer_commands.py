@@ -1,4 +1,4 @@
-"""`safar trainer queue|show|claim|answer|close`: the handoff queue for trainers at a terminal."""
+"""`safar trainer queue|show|claim|answer|close|reassign`: the handoff queue for trainers at a terminal."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def _trainer(args: argparse.Namespace) -> int:
     """The --trainer-id, refused unless it is in SAFAR_TRAINER_IDS (as in the trainers' group)."""
     from handoff.queue import ensure_trainer
 
-    ensure_trainer(args.trainer_id, _settings().trainer_ids)
+    settings = _settings()
+    ensure_trainer(args.trainer_id, [*settings.trainer_ids, *settings.coordinator_ids])
     return args.trainer_id
 
 
@@ -73,11 +74,13 @@ def ticket_json(ticket: Ticket, *, turns: bool = False) -> dict[str, Any]:
         "claimed_by": ticket.claimed_by, "created_at": _iso(ticket.created_at), "claimed_at": _iso(ticket.claimed_at),
         "answered_at": _iso(ticket.answered_at), "closed_at": _iso(ticket.closed_at),
         "reopened_at": _iso(ticket.reopened_at), "posted": ticket.posted_message_id is not None,
+        "reassigned": ticket.reassigned or 0,
     }
     if turns:
         data["turns"] = [
             {"at": _iso(t.at), "sender": t.sender, "text": t.text,
-             **({"delivered": t.delivered_at is not None} if t.sender == "trainer" else {})}
+             **({"delivered": t.delivered_at is not None} if t.sender == "trainer" else {}),
+             **({"media": t.media_kind} if t.media_kind else {})}
             for t in ticket.turns
         ]
     return data
@@ -123,6 +126,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"Question: {ticket.question}")
     for turn in ticket.turns:
         pending = " (not delivered yet)" if turn.sender == "trainer" and turn.delivered_at is None else ""
+        if turn.media_kind:
+            pending += " (listen or look in the trainers' group)"
         print(f"  [{turn.at:%Y-%m-%d %H:%M}] {turn.sender}: {turn.text}{pending}")
     return 0
 
@@ -157,19 +162,37 @@ def cmd_answer(args: argparse.Namespace) -> int:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    """Close a ticket (the migrant is back with the bot)."""
+    """Close a ticket (the migrant is back with the bot and is told so); a coordinator may close any."""
     from handoff.queue import close
 
     trainer = _trainer(args)
     with _database() as factory, factory.begin() as session:
-        close(session=session, ticket_id=args.ticket, trainer_id=trainer)
-    print(f"Closed ticket {args.ticket}.")
+        close(session=session, ticket_id=args.ticket, trainer_id=trainer,
+              coordinator=trainer in _settings().coordinator_ids)
+    print(f"Closed ticket {args.ticket}; the bot tells the migrant.")
+    return 0
+
+
+def cmd_reassign(args: argparse.Namespace) -> int:
+    """A coordinator gives a ticket to another trainer, or puts it back in the queue."""
+    from handoff.errors import NotACoordinator, NotATrainer
+    from handoff.queue import reassign
+
+    settings = _settings()
+    if args.coordinator_id not in settings.coordinator_ids:
+        raise NotACoordinator(args.coordinator_id)
+    if args.to is not None and args.to not in (*settings.trainer_ids, *settings.coordinator_ids):
+        raise NotATrainer(args.to)
+    with _database() as factory, factory.begin() as session:
+        reassign(session=session, ticket_id=args.ticket, to=args.to)
+    where = f"to trainer {args.to}" if args.to is not None else "back to the queue (posted again in the group)"
+    print(f"Moved ticket {args.ticket} {where}; the bot tells the migrant.")
     return 0
 
 
 def register(sub: Any) -> None:
     """Add the `trainer` command group to the main parser."""
-    trainer = sub.add_parser("trainer", help="the handoff queue: queue, show, claim, answer, close").add_subparsers(
+    trainer = sub.add_parser("trainer", help="the handoff queue: queue, show, claim, answer, close, reassign").add_subparsers(
         dest="trainer_command", metavar="ACTION", required=True
     )
     p = trainer.add_parser("queue", help="tickets, urgent first, then oldest (default: all but closed)")
@@ -185,7 +208,7 @@ def register(sub: Any) -> None:
     for name, func, help_text in (
         ("claim", cmd_claim, "take a ticket (one owner: tells you who has it when someone was first)"),
         ("answer", cmd_answer, "answer a ticket you claimed; the bot relays it to the migrant"),
-        ("close", cmd_close, "close a ticket (yours, or any open one)"),
+        ("close", cmd_close, "close a ticket (yours, or any open one; a coordinator: any)"),
     ):
         p = trainer.add_parser(name, help=help_text)
         p.add_argument("ticket", type=int, metavar="N")
@@ -193,3 +216,9 @@ def register(sub: Any) -> None:
         if name == "answer":
             p.add_argument("text", nargs="+", help="the answer (words are joined with spaces)")
         p.set_defaults(func=func)
+
+    p = trainer.add_parser("reassign", help="(coordinators) give a ticket to another trainer, or put it back in the queue")
+    p.add_argument("ticket", type=int, metavar="N")
+    p.add_argument("--coordinator-id", type=int, required=True, help="your Telegram user id (in SAFAR_COORDINATOR_IDS)")
+    p.add_argument("--to", type=int, metavar="TRAINER_ID", help="the trainer who takes it (default: back to the queue)")
+    p.set_defaults(func=cmd_reassign)

@@ -102,6 +102,11 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     posted_message_id: Mapped[int | None] = mapped_column(BigInteger)  # in the trainers' group; None until posted
     last_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the desk's first-reply time
+    reassigned: Mapped[int] = mapped_column(Integer, default=0)  # times the ticket changed hands
+    # A line the bot owes the migrant about their ticket ("reassigned", "requeued", "closed"): set by
+    # whoever changed it (the group or the command line), sent and cleared by the desk loop.
+    notice: Mapped[str | None] = mapped_column(String(16))
 
     turns: Mapped[list[TicketTurn]] = relationship(
         back_populates="ticket", order_by="TicketTurn.id", cascade="all, delete-orphan", passive_deletes=True
@@ -124,8 +129,13 @@ class TicketTurn(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sender: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
-    # Set when the bot has sent a trainer's turn to the migrant; answers typed in the CLI wait here.
+    # Set when the bot has sent a trainer's turn to the migrant (answers typed in the CLI wait here),
+    # or copied a migrant's voice note or photo into the trainers' group.
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A voice note, photo or file: its kind and where it is in Telegram (copied, never downloaded).
+    media_kind: Mapped[str | None] = mapped_column(String(16))
+    media_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    media_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
     ticket: Mapped[Ticket] = relationship(back_populates="turns")
 
@@ -145,6 +155,8 @@ class GroupMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     redact: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # "text": edited to say the data was deleted; "media" (a copied voice note or photo): deleted.
+    kind: Mapped[str] = mapped_column(String(8), default="text")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

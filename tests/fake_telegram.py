@@ -69,7 +69,8 @@ class FakeTelegram:
             await self._runner.cleanup()
 
     def fail_next(self, method: str, times: int, fault: str) -> None:
-        """Make the next `times` calls of `method` fail: "flood" (429, retry after 1 s) or "bad_gateway" (502)."""
+        """Make the next `times` calls of `method` fail: "flood" (429, retry after 1 s), "bad_gateway" (502)
+        or "bad_request" (400, as for a message that no longer exists)."""
         self._faults.setdefault(method, []).extend([fault] * times)
 
     def deliver_to(self, url: str, secret: str | None = None) -> None:
@@ -111,9 +112,38 @@ class FakeTelegram:
 
     def send_photo(self, user_id: int) -> None:
         """Queue a photo without caption."""
-        self._queue({"update_id": next(self._update_ids), "message": {
-            "message_id": next(self._message_ids), "date": int(time.time()), "chat": {"id": user_id, "type": "private"},
-            "from": self.user(user_id), "photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]}})
+        self.send_media(user_id, "photo")
+
+    def send_media(self, chat_id: int, kind: str, *, from_id: int | None = None, caption: str | None = None,
+                   file_size: int = 12_000, reply_to: int | None = None) -> int:
+        """Queue a voice note, photo, sticker, location... in a private chat (chat_id > 0) or a group;
+        returns its message id."""
+        items: dict[str, Any] = {
+            "voice": {"file_id": "v1", "file_unique_id": "uv1", "duration": 7, "file_size": file_size},
+            "audio": {"file_id": "a1", "file_unique_id": "ua1", "duration": 30, "file_size": file_size},
+            "video_note": {"file_id": "n1", "file_unique_id": "un1", "length": 240, "duration": 5, "file_size": file_size},
+            "video": {"file_id": "d1", "file_unique_id": "ud1", "width": 640, "height": 480, "duration": 9,
+                      "file_size": file_size},
+            "photo": [{"file_id": "p0", "file_unique_id": "up0", "width": 90, "height": 90, "file_size": 900},
+                      {"file_id": "p1", "file_unique_id": "up1", "width": 800, "height": 800, "file_size": file_size}],
+            "document": {"file_id": "f1", "file_unique_id": "uf1", "file_name": "letter.pdf", "file_size": file_size},
+            "sticker": {"file_id": "s1", "file_unique_id": "us1", "type": "regular", "width": 512, "height": 512,
+                        "is_animated": False, "is_video": False},
+            "location": {"latitude": 52.52, "longitude": 13.40},
+        }
+        user = from_id if from_id is not None else chat_id
+        chat = ({"id": chat_id, "type": "private"} if chat_id > 0
+                else {"id": chat_id, "type": "supergroup", "title": "Trainers"})
+        message_id = next(self._message_ids)
+        message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "chat": chat,
+                                   "from": self.user(user), kind: items[kind]}
+        if caption is not None:
+            message["caption"] = caption
+        if reply_to is not None:
+            message["reply_to_message"] = {"message_id": reply_to, "date": int(time.time()), "from": BOT_USER,
+                                           "chat": chat, "text": "ticket"}
+        self._queue({"update_id": next(self._update_ids), "message": message})
+        return message_id
 
     def edit_text(self, user_id: int, text: str) -> None:
         """Queue an edited message."""
@@ -203,6 +233,9 @@ class FakeTelegram:
         if faults:
             fault = faults.pop(0)
             self.faulted.append(Call(method, params))
+            if fault == "bad_request":
+                return web.json_response({"ok": False, "error_code": 400,
+                                          "description": "Bad Request: message to copy not found"}, status=400)
             if fault == "flood":
                 return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
                                           "parameters": {"retry_after": 1}}, status=429)
@@ -247,3 +280,8 @@ class FakeTelegram:
         return {"message_id": int(params.get("message_id") or 0), "date": int(time.time()), "from": BOT_USER,
                 "chat": {"id": int(params.get("chat_id") or 0), "type": "supergroup", "title": "Trainers"},
                 "text": str(params.get("text", ""))}
+
+    async def _m_copyMessage(self, params: dict[str, Any]) -> Any:
+        message_id = next(self._message_ids)
+        params["_message_id"] = message_id
+        return {"message_id": message_id}

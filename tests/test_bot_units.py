@@ -151,3 +151,47 @@ def test_an_empty_answer_from_rasa_becomes_an_honest_reply_and_a_ticket() -> Non
     replies = asyncio.run(scenario())
     assert len(replies) == 1 and "trainer will see your question" in replies[0].text
     assert replies[0].custom["safar"]["handoff"]["reason"] == "technical_failure"
+
+
+def _literal_msgids(call_names: set[str]) -> set[str]:
+    """The English texts passed as literals to these functions anywhere in the bot's code."""
+    import ast
+
+    found: set[str] = set()
+    for path in (Path(__file__).resolve().parents[1] / "bot").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            if name not in call_names:
+                continue
+            for arg in node.args[:2]:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.add(arg.value)
+    return found
+
+
+def test_every_text_in_the_code_is_in_its_catalogue() -> None:
+    """A text added to the code but not to the catalogue would reach people in English only."""
+    migrant = _literal_msgids({"gettext"})
+    assert migrant and migrant <= set(msgids()), sorted(migrant - set(msgids()))
+    with open(LOCALES / "desk" / "messages.pot", "rb") as fh:
+        desk_ids = {str(m.id) for m in read_po(fh) if m.id}
+    desk = _literal_msgids({"desk_gettext", "_t", "_"}) - {""}
+    assert desk and desk <= desk_ids, sorted(desk - desk_ids)
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_every_desk_text_is_translated(language: str) -> None:
+    from core.vocabulary import HANDOFF_REASONS
+
+    with open(LOCALES / "desk" / f"{language}.po", "rb") as fh:
+        catalogue = {str(m.id): str(m.string) for m in read_po(fh) if m.id}
+    with open(LOCALES / "desk" / "messages.pot", "rb") as fh:
+        ids = [str(m.id) for m in read_po(fh) if m.id]
+    reasons = {label[0].lower() + label[1:] for reason, label in HANDOFF_REASONS.items() if reason != "crisis"}
+    assert reasons <= set(ids)  # every handoff reason can be shown in the desk language
+    for msgid in ids:
+        assert catalogue.get(msgid), (language, msgid)
+        assert sorted(_PLACEHOLDER.findall(catalogue[msgid])) == sorted(_PLACEHOLDER.findall(msgid)), (language, msgid)

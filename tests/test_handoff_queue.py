@@ -3,6 +3,7 @@ deletion, claims raced by real threads, and `safar trainer`."""
 
 from __future__ import annotations
 
+import json
 import argparse
 import threading
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from storage.models import Base, Ticket, TicketTurn
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 ALICE, BOB = 111, 222  # trainers' Telegram ids
+CAROL = 333  # a coordinator
 
 
 @pytest.fixture
@@ -49,7 +51,7 @@ def open_one(factory: sessionmaker[Session], pseudonym: str, *, at: datetime = T
 
 def test_migration_matches_the_models_and_goes_down_and_up(any_engine: Engine) -> None:
     upgrade_to_head(any_engine)
-    assert current_revision(any_engine) == "0006"
+    assert current_revision(any_engine) == "0007"
     with any_engine.connect() as conn:  # the hand-written migrations build exactly what the models declare
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     tickets, log = {"tickets", "ticket_turns"}, {"question_log"}
@@ -382,6 +384,89 @@ def test_concurrent_claims_have_exactly_one_winner(factory: sessionmaker[Session
             assert (stored.status, stored.claimed_by) == (q.CLAIMED, winner)
 
 
+# --- voice notes, files, silent trainers, coordinators ------------------------------------------------------
+
+
+def test_media_opens_a_voice_ticket_joins_the_active_one_and_counts_for_the_limit(factory: sessionmaker[Session]) -> None:
+    voice = q.Media("voice", 9_000_000_001, 55)
+    with factory.begin() as session:
+        first = q.attach_media(session=session, pseudonym="p_v", chat_id=9_000_000_001, media=voice, caption="",
+                               country="DE", language="fa", now=T0)
+        assert first.created and first.ticket.reason == "voice" and first.ticket.question == "[voice note]"
+        photo = q.attach_media(session=session, pseudonym="p_v", chat_id=9_000_000_001,
+                               media=q.Media("photo", 9_000_000_001, 56), caption="this letter", now=T0 + timedelta(minutes=1))
+        assert not photo.created and photo.ticket.id == first.ticket.id
+        turns = q.get_ticket(session=session, ticket_id=first.ticket.id).turns
+        assert [(t.media_kind, t.media_message_id, t.text) for t in turns] == [
+            ("voice", 55, "[voice note]"), ("photo", 56, "[photo] this letter")]
+        assert q.media_sent_since(session=session, pseudonym="p_v", since=T0 - timedelta(minutes=1)) == 2
+        assert q.media_sent_since(session=session, pseudonym="p_v", since=T0 + timedelta(seconds=30)) == 1
+        assert q.media_sent_since(session=session, pseudonym="someone_else", since=T0) == 0
+        assert q.uncopied_media(session=session) == []  # nothing to copy until the ticket is posted
+        q.mark_posted(session=session, ticket_id=first.ticket.id, message_id=700, now=T0)
+        assert [t.media_message_id for t in q.uncopied_media(session=session)] == [55, 56]
+        with pytest.raises(InvalidTicketData):
+            q.attach_media(session=session, pseudonym="p_v", chat_id=1, media=q.Media("sticker", 1, 1), now=T0)
+
+
+def test_a_trainers_voice_answer_is_a_turn_and_the_first_reply_time_stays(factory: sessionmaker[Session]) -> None:
+    tid = open_one(factory, "p_va").ticket.id
+    with factory.begin() as session:
+        q.claim(session=session, ticket_id=tid, trainer_id=ALICE, now=T0 + timedelta(minutes=5))
+        turn = q.answer(session=session, ticket_id=tid, trainer_id=ALICE, text="", media=q.Media("voice", -100, 9),
+                        now=T0 + timedelta(minutes=30))
+        assert (turn.text, turn.media_kind, turn.delivered_at) == ("[voice note]", "voice", None)
+        q.reopen_if_answered(session=session, pseudonym="p_va", text="thanks, and?", now=T0 + timedelta(hours=1))
+        q.answer(session=session, ticket_id=tid, trainer_id=ALICE, text="Also this.", now=T0 + timedelta(hours=2))
+        ticket = q.get_ticket(session=session, ticket_id=tid)
+        assert ticket.first_answered_at == T0 + timedelta(minutes=30) and ticket.answered_at == T0 + timedelta(hours=2)
+
+
+def test_a_silent_trainers_ticket_is_reannounced_and_can_be_taken_over(factory: sessionmaker[Session]) -> None:
+    sla = timedelta(hours=24)
+    tid = open_one(factory, "p_silent").ticket.id
+    with factory.begin() as session:
+        q.mark_posted(session=session, ticket_id=tid, message_id=800, now=T0)
+        q.claim(session=session, ticket_id=tid, trainer_id=ALICE, now=T0 + timedelta(hours=1))
+        assert q.overdue_claims(session=session, now=T0 + timedelta(hours=24), sla=sla) == []
+        with pytest.raises(InvalidTicketData, match="not waiting past the reply time"):
+            q.take_over(session=session, ticket_id=tid, trainer_id=BOB, sla=sla, now=T0 + timedelta(hours=24))
+        late = T0 + timedelta(hours=26)
+        assert [t.id for t in q.overdue_claims(session=session, now=late, sla=sla)] == [tid]
+        q.mark_announced(session=session, ticket_id=tid, now=late)
+        assert q.overdue_claims(session=session, now=late + timedelta(hours=1), sla=sla) == []  # once per SLA
+        taken = q.take_over(session=session, ticket_id=tid, trainer_id=BOB, sla=sla, now=late)
+        assert (taken.claimed_by, taken.reassigned, taken.notice) == (BOB, 1, "reassigned")
+        assert q.take_over(session=session, ticket_id=tid, trainer_id=BOB, sla=sla, now=late).claimed_by == BOB
+        with pytest.raises(InvalidTicketData):  # Alice cannot take it straight back: Bob has just taken it
+            q.take_over(session=session, ticket_id=tid, trainer_id=ALICE, sla=sla, now=late)
+        assert [t.id for t in q.owed_notices(session=session)] == [tid]
+        q.notice_sent(session=session, ticket_id=tid, notice="reassigned")
+        assert q.owed_notices(session=session) == []
+
+
+def test_a_coordinator_reassigns_requeues_and_closes_any_ticket(factory: sessionmaker[Session]) -> None:
+    tid = open_one(factory, "p_coord").ticket.id
+    with factory.begin() as session:
+        q.mark_posted(session=session, ticket_id=tid, message_id=900, now=T0)
+        q.claim(session=session, ticket_id=tid, trainer_id=ALICE, now=T0)
+        moved = q.reassign(session=session, ticket_id=tid, to=BOB, now=T0 + timedelta(hours=1))
+        assert (moved.status, moved.claimed_by, moved.reassigned, moved.notice) == (q.CLAIMED, BOB, 1, "reassigned")
+        back = q.reassign(session=session, ticket_id=tid, to=None, now=T0 + timedelta(hours=2))
+        assert (back.status, back.claimed_by, back.posted_message_id, back.notice) == (q.OPEN, None, None, "requeued")
+        assert [t.id for t in q.unposted(session=session)] == [tid]  # posted again as new
+        # A reply to the old post still finds the ticket (through the recorded group copies).
+        q.record_group_message(session=session, ticket_id=tid, chat_id=-100, message_id=901)
+        assert q.ticket_for_posted_message(session=session, message_id=901).id == tid
+        q.claim(session=session, ticket_id=tid, trainer_id=ALICE, now=T0 + timedelta(hours=3))
+        with pytest.raises(NotYourTicket):
+            q.close(session=session, ticket_id=tid, trainer_id=BOB)
+        closed = q.close(session=session, ticket_id=tid, trainer_id=CAROL, coordinator=True)
+        assert (closed.status, closed.notice) == (q.CLOSED, "closed")
+        with pytest.raises(TicketClosed):
+            q.reassign(session=session, ticket_id=tid, to=ALICE)
+
+
 # --- the command line -----------------------------------------------------------------------------------
 
 
@@ -394,6 +479,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[argpa
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("SAFAR_DATABASE_URL", url)
     monkeypatch.setenv("SAFAR_TRAINER_IDS", f"{ALICE},{BOB}")
+    monkeypatch.setenv("SAFAR_COORDINATOR_IDS", str(CAROL))
     monkeypatch.setenv("SAFAR_VAR_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()
     parser = argparse.ArgumentParser(prog="safar")
@@ -459,7 +545,7 @@ def test_trainer_commands(cli: tuple[argparse.ArgumentParser, str], capsys: pyte
     assert "Yes, after a year. (not delivered yet)" in out and f"claimed by trainer {ALICE}" in out
 
     assert run_cli(parser, "trainer", "close", str(tid), "--trainer-id", str(ALICE)) == 0
-    assert capsys.readouterr().out.strip() == f"Closed ticket {tid}."
+    assert capsys.readouterr().out.startswith(f"Closed ticket {tid};")
     with pytest.raises(TicketClosed):
         run_cli(parser, "trainer", "close", str(tid), "--trainer-id", str(ALICE))
     with pytest.raises(TicketNotFound) as missing:
@@ -473,3 +559,35 @@ def test_status_choices_match_the_queue() -> None:
     from safar.trainer_commands import STATUS_CHOICES
 
     assert STATUS_CHOICES == q.STATUSES
+
+
+def test_coordinator_commands(cli: tuple[argparse.ArgumentParser, str], capsys: pytest.CaptureFixture[str]) -> None:
+    from handoff.errors import NotACoordinator
+
+    parser, url = cli
+    run_cli(parser, "trainer", "queue")
+    engine = make_engine(url)
+    try:
+        factory = make_sessionmaker(engine)
+        with factory.begin() as session:
+            tid = q.open_ticket(session=session, pseudonym="p_cc", chat_id=42, question="my visa letter",
+                                reason="case_specific").ticket.id
+            q.claim(session=session, ticket_id=tid, trainer_id=ALICE)
+        capsys.readouterr()
+        with pytest.raises(NotACoordinator, match="SAFAR_COORDINATOR_IDS"):
+            run_cli(parser, "trainer", "reassign", str(tid), "--coordinator-id", str(ALICE), "--to", str(BOB))
+        with pytest.raises(NotATrainer):
+            run_cli(parser, "trainer", "reassign", str(tid), "--coordinator-id", str(CAROL), "--to", "999")
+        assert run_cli(parser, "trainer", "reassign", str(tid), "--coordinator-id", str(CAROL), "--to", str(BOB)) == 0
+        assert f"Moved ticket {tid} to trainer {BOB}" in capsys.readouterr().out
+        assert run_cli(parser, "trainer", "show", str(tid), "--json") == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert (shown["claimed_by"], shown["reassigned"]) == (BOB, 1)
+        with pytest.raises(NotYourTicket):
+            run_cli(parser, "trainer", "close", str(tid), "--trainer-id", str(ALICE))
+        assert run_cli(parser, "trainer", "close", str(tid), "--trainer-id", str(CAROL)) == 0
+        with factory.begin() as session:
+            ticket = q.get_ticket(session=session, ticket_id=tid)
+            assert (ticket.status, ticket.notice) == (q.CLOSED, "closed")  # the bot tells the migrant
+    finally:
+        engine.dispose()

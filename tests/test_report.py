@@ -190,3 +190,35 @@ def test_the_page_renders_in_a_real_browser_with_every_section(demo, tmp_path: P
         driver.quit()
     if os.environ.get("SAFAR_KEEP_SCREENSHOT"):
         shutil.copy(path, os.environ["SAFAR_KEEP_SCREENSHOT"])
+
+
+def test_the_desk_in_numbers_by_week_and_reason(sqlite_engine: Engine) -> None:
+    """First reply, resolution, past the SLA and reassignments, from tickets with known times."""
+    from handoff import queue as q
+    from insights.report_data import handoff_stats
+
+    upgrade_to_head(sqlite_engine)
+    monday = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+    with make_sessionmaker(sqlite_engine).begin() as s:
+        quick = q.open_ticket(session=s, pseudonym="p1", chat_id=1, question="flat?", reason="below_confidence_gate",
+                              now=monday).ticket.id
+        q.claim(session=s, ticket_id=quick, trainer_id=5, now=monday + timedelta(hours=1))
+        q.answer(session=s, ticket_id=quick, trainer_id=5, text="Here.", now=monday + timedelta(hours=2))
+        q.close(session=s, ticket_id=quick, trainer_id=5, now=monday + timedelta(hours=4))
+        voice = q.attach_media(session=s, pseudonym="p2", chat_id=2, media=q.Media("voice", 2, 7),
+                               now=monday + timedelta(days=7)).ticket.id
+        q.claim(session=s, ticket_id=voice, trainer_id=5, now=monday + timedelta(days=7, hours=1))
+        q.reassign(session=s, ticket_id=voice, to=6, now=monday + timedelta(days=8))
+        q.answer(session=s, ticket_id=voice, trainer_id=6, text="", media=q.Media("voice", -1, 8),
+                 now=monday + timedelta(days=8, hours=6))  # 30 h after the voice note: past a 24 h SLA
+        q.attach_media(session=s, pseudonym="p3", chat_id=3, media=q.Media("photo", 3, 9),
+                       now=monday + timedelta(days=9))  # never answered: past the SLA by the end
+    with make_sessionmaker(sqlite_engine)() as s:
+        stats = handoff_stats(s, Period(monday, monday + timedelta(days=14)), demo=False, sla_hours=24)
+    assert (stats.tickets, stats.past_sla, stats.reassigned) == (3, 2, 1)
+    weeks = {r.key: r for r in stats.by_week_desk}
+    assert weeks["2026-11-02"].median_first_reply_hours == 2.0 and weeks["2026-11-02"].median_resolution_hours == 4.0
+    assert weeks["2026-11-09"].tickets == 2 and weeks["2026-11-09"].median_first_reply_hours == 30.0
+    reasons = {r.key: r for r in stats.by_reason_desk}
+    assert (reasons["voice"].tickets, reasons["voice"].reassigned, reasons["voice"].past_sla) == (1, 1, 1)
+    assert reasons["media"].replied == 0 and reasons["media"].median_resolution_hours is None

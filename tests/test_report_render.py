@@ -21,7 +21,8 @@ from insights.report_model import (
     Totals,
     WeekCount,
 )
-from insights.report_render import CSV_FILES, PRIVACY_NOTE, headline_bullets, render_report
+from insights.report_csv import CSV_FILES
+from insights.report_render import PRIVACY_NOTE, headline_bullets, render_report
 
 SECTIONS = ("summary", "questions", "gaps", "content", "handoffs", "notes", "downloads")
 SCRIPT = "<script>alert(1)</script>"

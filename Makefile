@@ -46,7 +46,7 @@ faults: setup
 ## fuzz: the fuzz tests on newly drawn examples and a random seed (make test replays the fixed ones)
 fuzz: setup
 	@$(SAFAR) prepare
-	SAFAR_FUZZ_RANDOM=1 $(VENV)/bin/python -m pytest tests/test_fuzz.py $(FUZZ_ARGS)
+	SAFAR_FUZZ_RANDOM=1 $(VENV)/bin/python -m pytest tests/fuzz/test_fuzz.py $(FUZZ_ARGS)
 
 ## lock: regenerate the full pin sets from the current environments
 lock:

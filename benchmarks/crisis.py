@@ -6,8 +6,9 @@
 tests/data/crisis/tune.jsonl is what the patterns and the classifier threshold were tuned on;
 holdout.jsonl was written separately and measured once before a second round of general patterns;
 holdout2.jsonl was written separately again, measured once, then a third round was tuned on its
-misses; holdout3.jsonl was written separately by another author after that and never tuned on
-(docs/benchmarks.md gives each figure as first measured). "Full protocol" is what a person gets:
+misses; holdout3.jsonl the same again before a fourth round; holdout4.jsonl was written separately
+by another author after that and never tuned on (docs/benchmarks.md gives each figure as first
+measured). "Full protocol" is what a person gets:
 the bot's own net first, else Rasa's crisis route (the action server's net, or the classifier at or
 above SAFAR_CRISIS_CONFIDENCE). A weak classifier guess on an ordinary question is a "gentle line",
 not a false alarm: the question is answered, with the emergency number under it.
@@ -45,7 +46,7 @@ def main() -> int:
     args = parser.parse_args()
     detector = CrisisDetector.load()
     missed_any = False
-    for split in ("tune", "holdout", "holdout2", "holdout3"):
+    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4"):
         rows = load(split)
         if not rows:
             print(f"{split}: no file")

@@ -1,5 +1,5 @@
 """The whole of Safar under simulated users: Rasa, the action server and the bot as real processes,
-driven through the fake Telegram Bot API server (tests/fake_telegram.py) by many users at once.
+driven through the fake Telegram Bot API server (tests/support/fake_telegram.py) by many users at once.
 
 Used by benchmarks/load.py (rising rates, a sustained rate) and benchmarks/faults.py (killing parts
 under load). Latency is measured on the fake server's clock: from the moment an update is queued
@@ -31,8 +31,8 @@ from core.settings import REPO_ROOT, Settings  # noqa: E402
 from safar.supervisor import ServiceSpec, answers  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402
-from tests.fake_telegram import FakeTelegram  # noqa: E402
-from tests.helpers import free_port  # noqa: E402
+from tests.support.fake_telegram import FakeTelegram  # noqa: E402
+from tests.support.helpers import free_port  # noqa: E402
 
 TRAINER_CHAT = -100777
 TRAINER_ID = 990001

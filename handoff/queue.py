@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from core.vocabulary import (ANSWERED, BOT, CLAIMED, CLOSED, HANDOFF_REASONS, MEDIA_KINDS, MIGRANT, NORMAL, OPEN,
+from core.vocabulary import (ANSWERED, CLAIMED, CLOSED, HANDOFF_REASONS, MEDIA_KINDS, MIGRANT, NORMAL, OPEN,
                              PRIORITIES, SENDERS, TICKET_STATES, TRAINER, URGENT, VOICE_KINDS)
 from handoff.errors import InvalidTicketData, NotATrainer, NotClaimed, NotYourTicket, TicketClosed, TicketNotFound
 from storage.models import GroupMessage, Ticket, TicketTurn, UTCDateTime, utcnow

@@ -111,7 +111,7 @@ def pipeline_settings(tmp_path_factory: pytest.TempPathFactory):
     from safar.rasa_env import RASA_BIN, model_path
     from safar.processes import child_env, pipeline_specs
     from safar.supervisor import Supervisor
-    from tests.helpers import free_port
+    from tests.support.helpers import free_port
 
     var = tmp_path_factory.mktemp("pipeline")
     settings = Settings(_env_file=None, var_dir=var, index_dir=REPO_ROOT / "var" / "index",

@@ -10,7 +10,7 @@ log record is rewritten as it is created, for every logger (Rasa's, Sanic's, str
 - an exception keeps its type name, never its message or traceback.
 
 Warnings printed by the `warnings` module keep their category only. Safar's own code does not log
-message text at all; `tests/test_rasa_logs.py` plants personal data in every shape and reads every log.
+message text at all; `tests/privacy/test_rasa_logs.py` plants personal data in every shape and reads every log.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ import pytest
 
 from bot.rasa_client import RasaClient
 from core.settings import Settings
-from tests.helpers import free_port, until
-from tests.test_bot_journey import onboard, running_bot
+from tests.support.helpers import free_port, until
+from tests.support.bot import onboard, running_bot
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

@@ -17,8 +17,8 @@ from pydantic import SecretStr
 from bot.conversation import clean
 from bot.i18n import LOCALES, RLM, gettext, supported
 from bot.links import deep_link, write_qr
-from core.settings import Settings
-from tests.fake_telegram import FakeTelegram
+from core.settings import REPO_ROOT, Settings
+from tests.support.fake_telegram import FakeTelegram
 
 _PLACEHOLDER = re.compile(r"\{\w+\}")
 _COMMAND = re.compile(r"/[a-z]+")
@@ -158,7 +158,7 @@ def _literal_msgids(call_names: set[str]) -> set[str]:
     import ast
 
     found: set[str] = set()
-    for path in (Path(__file__).resolve().parents[1] / "bot").glob("*.py"):
+    for path in (REPO_ROOT / "bot").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):

@@ -3,8 +3,9 @@
 tune.jsonl: what the phrase net and the classifier threshold were tuned on (recall 1.0, no false
 alarms, by construction). holdout.jsonl: measured once, then a second round of general patterns
 was written after seeing its misses (so it is no longer clean). holdout2.jsonl: written separately,
-measured once, then a third round was tuned on its misses. holdout3.jsonl: written separately by
-another author after that, never tuned on: the honest figure. docs/benchmarks.md has the tables.
+measured once, then a third round was tuned on its misses. holdout3.jsonl: the same again, before
+a fourth round. holdout4.jsonl: written separately by another author after the fourth round, never
+tuned on: the honest figure. docs/benchmarks.md has the tables.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +22,8 @@ from core.settings import REPO_ROOT, Settings
 SETS = REPO_ROOT / "tests" / "data" / "crisis"
 LANGUAGES = ("en", "fr", "ar", "fa", "uk")
 # Floors a little under the figures measured on this machine (docs/benchmarks.md, benchmarks/crisis.py).
-RECALL_FLOOR = {"tune": 1.0, "holdout": 0.96, "holdout2": 0.92, "holdout3": 0.68}
-FALSE_ALARMS_CEILING = {"tune": 0, "holdout": 2, "holdout2": 4, "holdout3": 5}  # per language, of 20-36 near-misses
+RECALL_FLOOR = {"tune": 1.0, "holdout": 0.96, "holdout2": 0.92, "holdout3": 0.92, "holdout4": 0.62}
+FALSE_ALARMS_CEILING = {"tune": 0, "holdout": 2, "holdout2": 4, "holdout3": 3, "holdout4": 5}  # per language, of 20-36 near-misses
 
 
 def load(split: str) -> list[dict]:

@@ -598,7 +598,7 @@ def test_the_bot_survives_a_flood_of_hostile_updates(pipeline_settings: Settings
     the trainers' group; no update ended in the error handler; no planted personal data in the
     bot's log or in the Rasa and action server logs.
     """
-    from tests.test_bot_journey import onboard, running_bot
+    from tests.support.bot import onboard, running_bot
 
     generated = generate_steps(seed_value)
     caplog.set_level(logging.INFO)

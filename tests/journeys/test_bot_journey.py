@@ -5,23 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.app import build_application
 from bot.texts import split_text
 from core.settings import Settings
-from storage.db import make_engine, make_sessionmaker
-from storage.migrate import upgrade_to_head
+from storage.db import make_sessionmaker
 from storage.models import Ticket, User
-from tests.fake_telegram import FakeTelegram
-from tests.helpers import until
+from tests.support.bot import onboard, running_bot
+from tests.support.helpers import until
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 
@@ -31,40 +26,6 @@ def test_split_text_keeps_every_character_and_the_limit() -> None:
     parts = split_text(text, limit=4096)
     assert all(len(p) <= 4096 for p in parts) and len(parts) > 1
     assert "".join(parts).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")
-
-
-@asynccontextmanager
-async def running_bot(settings: Settings, tmp_path: Path, **overrides: Any) -> AsyncIterator[tuple[FakeTelegram, Any]]:
-    """The bot polling the fake Bot API server, with its own SQLite database."""
-    fake = FakeTelegram()
-    await fake.start()
-    settings = settings.model_copy(update={
-        "telegram_token": SecretStr(fake.token), "telegram_api_url": fake.base_url, "var_dir": tmp_path,
-        "database_url": f"sqlite:///{tmp_path / 'bot.db'}", **overrides})
-    engine = make_engine(settings.resolved_database_url())
-    upgrade_to_head(engine)
-    app = build_application(settings)
-    async with app:
-        # run_polling() calls post_init itself; a manual start (as here) must do it.
-        await app.post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
-            yield fake, engine
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.post_shutdown(app)
-    engine.dispose()
-    await fake.stop()
-
-
-async def onboard(fake: FakeTelegram, uid: int, link: str = "CA-en") -> None:
-    """/start with a deep link and consent: the user is ready to ask."""
-    fake.send_text(uid, f"/start {link}")
-    await fake.wait_for(2, chat_id=uid)
-    fake.press(uid, "safar:consent:yes")
-    await fake.wait_for(3, chat_id=uid)
 
 
 def test_onboarding_consent_first_then_the_waiting_question(pipeline_settings: Settings, tmp_path: Path) -> None:

@@ -21,9 +21,9 @@ from core.settings import REPO_ROOT, Settings
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.models import Ticket
-from tests.fake_telegram import FakeTelegram
-from tests.helpers import free_port, until
-from tests.test_bot_journey import onboard, running_bot
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.helpers import free_port, until
+from tests.support.bot import onboard, running_bot
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from core.settings import Settings
 from storage.db import make_sessionmaker
 from storage.models import GroupMessage, Ticket, TicketTurn
-from tests.fake_telegram import FakeTelegram
-from tests.helpers import until
-from tests.test_bot_journey import onboard, running_bot
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.helpers import until
+from tests.support.bot import onboard, running_bot
 
 GROUP = -100600
 TRAINER, OTHER, COORDINATOR, STRANGER = 911, 912, 913, 999

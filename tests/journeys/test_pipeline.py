@@ -3,7 +3,6 @@ and the routing set through `safar replay`."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -12,27 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.rasa_client import RasaClient, Reply
 from core.settings import REPO_ROOT, Settings
+from tests.support.pipeline import converse, facts
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
-
-
-def converse(settings: Settings, sender: str, texts: list[str], country: str | None, language: str = "en") -> list[list[Reply]]:
-    async def go() -> list[list[Reply]]:
-        client = RasaClient(settings.rasa_url, timeout=30, retries=0)
-        try:
-            await client.set_slots(sender, {"country": country, "language": language})
-            return [await client.send(sender, t, {"country": country, "language": language}) for t in texts]
-        finally:
-            await client.close()
-    return asyncio.run(go())
-
-
-def facts(replies: list[Reply]) -> dict:
-    found = [r.custom["safar"] for r in replies if "safar" in r.custom]
-    assert len(found) == 1
-    return found[0]
 
 
 def test_answer_then_feedback(pipeline_settings: Settings) -> None:

@@ -15,8 +15,8 @@ from core.settings import Settings
 from privacy.tracker_store import TrackerStore
 from storage.db import make_engine, make_sessionmaker
 from storage.models import GroupMessage, LoggedQuestionRow, Ticket, User
-from tests.helpers import until
-from tests.test_bot_journey import onboard, running_bot
+from tests.support.helpers import until
+from tests.support.bot import onboard, running_bot
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

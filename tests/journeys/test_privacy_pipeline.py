@@ -19,7 +19,7 @@ from core.settings import REPO_ROOT, Settings
 from privacy.tracker_store import TrackerStore
 from storage.db import make_engine, make_sessionmaker
 from storage.models import LoggedQuestionRow
-from tests.test_pipeline import converse, facts
+from tests.support.pipeline import converse, facts
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

@@ -12,8 +12,8 @@ from safar.ask import ask_many
 from core.settings import Settings
 from storage.db import make_sessionmaker
 from storage.models import Ticket
-from tests.helpers import until
-from tests.test_bot_journey import onboard, running_bot
+from tests.support.helpers import until
+from tests.support.bot import onboard, running_bot
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

@@ -12,9 +12,9 @@ from handoff.queue import open_ticket
 from core.settings import Settings
 from storage.db import make_sessionmaker
 from storage.models import Ticket
-from tests.fake_telegram import FakeTelegram
-from tests.helpers import until
-from tests.test_bot_journey import onboard, running_bot
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.helpers import until
+from tests.support.bot import onboard, running_bot
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

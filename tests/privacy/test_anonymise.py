@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks.anonymisation import STRUCTURED, load, score
+from core.settings import REPO_ROOT
 from privacy.anonymise import KINDS, anonymise, find_spans
 from safar.report_commands import anonymise_stream
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TUNING_SET = REPO_ROOT / "tests/data/anonymisation.jsonl"
 HOLDOUT_SET = REPO_ROOT / "tests/data/anonymisation_holdout.jsonl"
 

@@ -112,7 +112,7 @@ def test_quality_on_the_labelled_set(full_retriever: Retriever) -> None:
     hybrid = run_method(full_retriever, questions, "hybrid")
     bm25 = run_method(full_retriever, questions, "bm25")
     dense = run_method(full_retriever, questions, "dense")
-    assert hybrid.hit3 >= 0.87  # measured 0.894 over en, fr, ar, fa, uk
+    assert hybrid.hit3 >= 0.87  # measured 0.903 over en, fr, ar, fa, uk
     assert hybrid.hit1 > max(bm25.hit1, dense.hit1)
     english = run_method(full_retriever, [q for q in questions if q.language == "en"], "hybrid")
     assert english.hit3 >= 0.94 and english.hit1 >= 0.85
@@ -125,7 +125,7 @@ def test_what_people_get_on_the_held_out_half(full_retriever: Retriever) -> None
     """End to end, three outcomes, per language, on questions never fitted (floors under docs/benchmarks.md)."""
     questions = [q for q in load_questions() if q.split == "test"]
     results = search_outcomes(full_retriever, questions)
-    floors = {"en": 0.74, "fr": 0.65, "ar": 0.45, "fa": 0.6, "uk": 0.52}  # right answered or offered
+    floors = {"en": 0.75, "fr": 0.6, "ar": 0.4, "fa": 0.63, "uk": 0.57}  # right answered or offered
     for lang, floor in floors.items():
         report = search_report(full_retriever, [(q, r) for q, r in results if q.language == lang])
         assert report.right_or_offered >= floor, (lang, report)

@@ -16,7 +16,7 @@ from core.pseudonym import pseudonym
 from privacy.tracker_store import TrackerStore
 from storage.db import DatabaseUnavailable, check_connection, make_engine
 from tests.conftest import POSTGRES_URL, need_server
-from tests.helpers import until
+from tests.support.helpers import until
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow, pytest.mark.postgres]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import REPO_ROOT
-from tests.helpers import alive, free_port
+from tests.support.helpers import alive, free_port
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

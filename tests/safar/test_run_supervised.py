@@ -14,7 +14,7 @@ import pytest
 
 from bot.rasa_client import RasaClient, RasaUnreachable
 from core.settings import REPO_ROOT
-from tests.helpers import free_port
+from tests.support.helpers import free_port
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from safar.supervisor import ServiceSpec, StartupError, Supervisor
-from tests.helpers import alive, free_port
+from tests.support.helpers import alive, free_port
 
 
 SERVER = """

@@ -1,0 +1,1 @@
+"""Tests of actions/: the action server's custom actions."""

@@ -1,0 +1,1 @@
+"""Tests of bot/: units and resilience of the Telegram bot."""

@@ -1,0 +1,1 @@
+"""Tests of core/: settings, the vocabulary and the layer contract."""

@@ -1,0 +1,1 @@
+"""Tests of crisis/: the labelled crisis sets."""

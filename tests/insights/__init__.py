@@ -1,0 +1,1 @@
+"""Tests of insights/: the question log and the gap report."""

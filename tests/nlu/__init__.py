@@ -1,0 +1,1 @@
+"""Tests of nlu/: the trained Rasa model."""

@@ -1,0 +1,1 @@
+"""Tests of privacy/: the anonymiser and Rasa's logs."""

@@ -1,0 +1,1 @@
+"""Tests of safar/: the command line, the supervisor and the run profiles."""

@@ -1,0 +1,1 @@
+"""What tests share: the fake Bot API server, the running bot, waiting helpers, the pipeline client."""

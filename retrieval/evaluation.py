@@ -183,7 +183,8 @@ def fit_gate(outcomes: list[Outcome], min_abstain: float = 0.85, max_wrong: floa
     gate.threshold, gate.suggest_threshold = _thresholds(probs, uncovered, right, min_abstain, max_wrong)
     for lang in sorted(set(languages.tolist())):
         mask = languages == lang
-        if int((mask & ~uncovered).sum()) >= MIN_COVERED_PER_LANGUAGE and int((mask & uncovered).sum()) >= 8:
+        if (int((mask & ~uncovered).sum()) >= MIN_COVERED_PER_LANGUAGE
+                and int((mask & uncovered).sum()) >= MIN_UNCOVERED_PER_LANGUAGE):
             gate.by_language[lang] = _thresholds(probs[mask], uncovered[mask], right[mask], min_abstain, max_wrong)
     gate.fitted_on = (f"{len(usable)} labelled questions (tune split): wrong answers <= {max_wrong:.2f} of covered, "
                       f"holds back >= {min_abstain:.2f} of uncovered")
@@ -191,6 +192,9 @@ def fit_gate(outcomes: list[Outcome], min_abstain: float = 0.85, max_wrong: floa
 
 
 MIN_COVERED_PER_LANGUAGE = 40  # fewer labelled questions than this: the language uses the overall thresholds
+# "Answers at most 5% of uncovered questions" cannot be estimated from fewer than 20 of them: one
+# unusual question would set the language's threshold alone (as it did for Dari with 11).
+MIN_UNCOVERED_PER_LANGUAGE = 20
 
 
 def _thresholds(probs: np.ndarray, uncovered: np.ndarray, right: np.ndarray, min_abstain: float,

@@ -13,6 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import desk_gettext as _
 from bot.texts import TELEGRAM_LIMIT, clip
 from core.vocabulary import HANDOFF_REASONS, URGENT
+from handoff.errors import (AlreadyClaimed, HandoffError, NotClaimed, NotOverdue, NotYourTicket, TicketClosed,
+                            TicketNotFound)
 from storage.models import Ticket
 
 REDACTED = "🗑 Ticket #{ticket}: deleted. The person asked for their data to be deleted, or the retention period ended."
@@ -66,3 +68,23 @@ def ticket_buttons(ticket_id: int, language: str = "en", *, take_over: bool = Fa
 def hours_between(start: datetime, end: datetime) -> int:
     """Whole hours from `start` to `end` (at least zero)."""
     return max(0, int((end - start).total_seconds() // 3600))
+
+
+def refusal(language: str, exc: HandoffError) -> str:
+    """The queue's refusal as one line in the desk language (the English message when it has no translation)."""
+    ticket = getattr(exc, "ticket_id", None)
+    owner = getattr(exc, "owner", None)
+    if isinstance(exc, TicketNotFound):
+        return _(language, "There is no ticket {ticket}.", ticket=ticket)
+    if isinstance(exc, NotClaimed):
+        return _(language, "Ticket {ticket} is not claimed yet; claim it first.", ticket=ticket)
+    if isinstance(exc, NotYourTicket):
+        return _(language, "Ticket {ticket} belongs to trainer {owner}; only they can do that.", ticket=ticket, owner=owner)
+    if isinstance(exc, AlreadyClaimed):
+        return _(language, "Trainer {trainer} already has this ticket.", trainer=owner)
+    if isinstance(exc, TicketClosed):
+        return _(language, "Ticket {ticket} is closed.", ticket=ticket)
+    if isinstance(exc, NotOverdue):
+        return _(language, "Ticket {ticket} is not waiting past the reply time; trainer {owner} still has it.",
+                 ticket=ticket, owner=owner)
+    return str(exc)

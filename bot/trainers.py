@@ -22,7 +22,7 @@ from telegram import Bot, Message, ReplyParameters, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.desk_texts import REDACTED, hours_between, ticket_buttons, ticket_text
+from bot.desk_texts import REDACTED, hours_between, refusal, ticket_buttons, ticket_text
 from bot.i18n import desk_gettext, gettext
 from bot.media import media_of
 from bot.texts import clip, split_text
@@ -285,7 +285,7 @@ class TrainerDesk:
                 path = await asyncio.to_thread(self._write_draft, ticket_id)
                 await query.answer(self._t("Draft saved for curriculum review: {name}", name=path.name), show_alert=True)
         except HandoffError as exc:
-            await query.answer(str(exc), show_alert=True)
+            await query.answer(refusal(self.language, exc), show_alert=True)
 
     async def on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A reply to a ticket's post, /answer N text from the trainer who claimed it, or a coordinator's
@@ -347,7 +347,7 @@ class TrainerDesk:
                 await asyncio.to_thread(self._db, q.mark_delivered, turn_id=turn.id)
             await message.reply_text(self._t("Sent to the migrant on #{ticket}.", ticket=ticket_id))
         except HandoffError as exc:
-            await message.reply_text(str(exc))
+            await message.reply_text(refusal(self.language, exc))
 
     @staticmethod
     def _record_answer(*, session: Session, ticket_id: int, trainer_id: int, text: str,
@@ -395,7 +395,7 @@ class TrainerDesk:
                                         coordinator=self.is_coordinator(user_id))
                 reply = self._t("Ticket #{ticket} closed.", ticket=ticket_id)
         except HandoffError as exc:
-            await message.reply_text(str(exc))
+            await message.reply_text(refusal(self.language, exc))
             return
         self.wake()  # the migrant is told, and a requeued ticket is posted again
         await message.reply_text(reply)

@@ -68,5 +68,14 @@ class NotACoordinator(HandoffError):
         self.user_id = user_id
 
 
+class NotOverdue(HandoffError):
+    """A claimed ticket can be taken over only once its trainer has been silent past the reply time."""
+
+    def __init__(self, ticket_id: int, owner: int | None) -> None:
+        super().__init__(f"ticket {ticket_id} is not waiting past the reply time; trainer {owner} still has it")
+        self.ticket_id = ticket_id
+        self.owner = owner
+
+
 class InvalidTicketData(HandoffError, ValueError):
     """A reason, priority, sender or text the queue does not accept."""

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.vocabulary import (ANSWERED, CLAIMED, CLOSED, HANDOFF_REASONS, MEDIA_KINDS, MIGRANT, NORMAL, OPEN,
                              PRIORITIES, SENDERS, TICKET_STATES, TRAINER, URGENT, VOICE_KINDS)
-from handoff.errors import InvalidTicketData, NotATrainer, NotClaimed, NotYourTicket, TicketClosed, TicketNotFound
+from handoff.errors import (InvalidTicketData, NotATrainer, NotClaimed, NotOverdue, NotYourTicket, TicketClosed,
+                            TicketNotFound)
 from storage.models import GroupMessage, Ticket, TicketTurn, UTCDateTime, utcnow
 
 REASONS = tuple(HANDOFF_REASONS)  # the values actions/actions.py puts in the handoff payload
@@ -383,8 +384,7 @@ def take_over(*, session: Session, ticket_id: int, trainer_id: int, sla: timedel
             raise TicketClosed(ticket_id)
         if ticket.claimed_by == trainer_id:
             return ticket  # a second press: it is already theirs
-        raise InvalidTicketData(f"ticket {ticket_id} is not waiting past the reply time; trainer "
-                                f"{ticket.claimed_by} still has it")
+        raise NotOverdue(ticket_id, ticket.claimed_by)
     return ticket
 
 

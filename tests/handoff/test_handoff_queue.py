@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handoff import queue as q
 from handoff.errors import (
-    AlreadyClaimed, HandoffError, InvalidTicketData, NotATrainer, NotClaimed, NotYourTicket, TicketClosed,
+    AlreadyClaimed, HandoffError, InvalidTicketData, NotATrainer, NotClaimed, NotOverdue, NotYourTicket, TicketClosed,
     TicketNotFound,
 )
 from storage.db import make_engine, make_sessionmaker
@@ -429,7 +429,7 @@ def test_a_silent_trainers_ticket_is_reannounced_and_can_be_taken_over(factory: 
         q.mark_posted(session=session, ticket_id=tid, message_id=800, now=T0)
         q.claim(session=session, ticket_id=tid, trainer_id=ALICE, now=T0 + timedelta(hours=1))
         assert q.overdue_claims(session=session, now=T0 + timedelta(hours=24), sla=sla) == []
-        with pytest.raises(InvalidTicketData, match="not waiting past the reply time"):
+        with pytest.raises(NotOverdue, match="not waiting past the reply time"):
             q.take_over(session=session, ticket_id=tid, trainer_id=BOB, sla=sla, now=T0 + timedelta(hours=24))
         late = T0 + timedelta(hours=26)
         assert [t.id for t in q.overdue_claims(session=session, now=late, sla=sla)] == [tid]
@@ -438,7 +438,7 @@ def test_a_silent_trainers_ticket_is_reannounced_and_can_be_taken_over(factory: 
         taken = q.take_over(session=session, ticket_id=tid, trainer_id=BOB, sla=sla, now=late)
         assert (taken.claimed_by, taken.reassigned, taken.notice) == (BOB, 1, "reassigned")
         assert q.take_over(session=session, ticket_id=tid, trainer_id=BOB, sla=sla, now=late).claimed_by == BOB
-        with pytest.raises(InvalidTicketData):  # Alice cannot take it straight back: Bob has just taken it
+        with pytest.raises(NotOverdue):  # Alice cannot take it straight back: Bob has just taken it
             q.take_over(session=session, ticket_id=tid, trainer_id=ALICE, sla=sla, now=late)
         assert [t.id for t in q.owed_notices(session=session)] == [tid]
         q.notice_sent(session=session, ticket_id=tid, notice="reassigned")

@@ -195,5 +195,12 @@ def test_the_desk_reads_in_its_own_language(settings: Settings, tmp_path: Path) 
             labels = [b["text"] for row in post["reply_markup"]["inline_keyboard"] for b in row]
             assert labels == ["Prendre", "Fermer", "Rendre au bot", "Ajouter à la base de connaissances"]
             assert "مدرب" in fake.texts(64)[-1]  # the migrant still reads their own language
+            # Refusals too: a second claim, and another trainer's reply.
+            fake.press_in_group(GROUP, TRAINER, f"safar:t:claim:{ticket_of(post)}", post["_message_id"])
+            await until(lambda: fake.sent("editMessageText"))
+            fake.press_in_group(GROUP, OTHER, f"safar:t:claim:{ticket_of(post)}", post["_message_id"])
+            await until(lambda: any("a déjà ce ticket" in c.get("text", "") for c in fake.sent("answerCallbackQuery")))
+            fake.send_group_text(GROUP, OTHER, "je réponds", reply_to=post["_message_id"])
+            await until(lambda: any(f"est au formateur {TRAINER}" in p["text"] for p in posts(fake)))
 
     asyncio.run(journey())

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from crisis.translit import H_READINGS, cyrillic
 from knowledge_base.yaml_io import load_yaml
 
 PATTERNS = Path(__file__).resolve().parent / "patterns.yml"
@@ -18,6 +19,8 @@ _FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "أ": "ا", "إ": "ا
                        "ـ": None, "’": "'", "ʼ": "'", "`": "'", "‘": "'",
                        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
                        **{chr(0x06F0 + i): str(i) for i in range(10)}})  # Persian digits
+_LATIN_WORD = re.compile(r"[a-z]{3}")
+_CYRILLIC = re.compile(r"[а-яіїєґ]")
 _MARKS = re.compile(r"[\u064b-\u065f\u0670\u06d6-\u06ed]")  # Arabic diacritics (harakat, shadda, ...)
 
 
@@ -46,6 +49,9 @@ class CrisisDetector:
 
     def __init__(self, patterns: list[tuple[str, int, re.Pattern[str]]]) -> None:
         self._patterns = patterns
+        # The Ukrainian patterns without soft signs, for Ukrainian typed in Latin letters (crisis/translit.py).
+        self._translit = [(i, re.compile(p.pattern.replace("ь", ""), p.flags))
+                          for lang, i, p in patterns if lang == "uk"]
 
     @classmethod
     def load(cls, path: Path = PATTERNS) -> "CrisisDetector":
@@ -62,11 +68,17 @@ class CrisisDetector:
         return cls(compiled)
 
     def match(self, text: str) -> Match | None:
-        """The first pattern that fires on the text, or None."""
+        """The first pattern that fires on the text (or on its Cyrillic reading when it is in Latin letters), or None."""
         folded = fold(text)
         for lang, i, pattern in self._patterns:
             if pattern.search(folded):
                 return Match(lang, i)
+        if _LATIN_WORD.search(folded) and not _CYRILLIC.search(folded):
+            for h in H_READINGS:
+                reading = cyrillic(folded, h)
+                for i, pattern in self._translit:
+                    if pattern.search(reading):
+                        return Match("uk-latin", i)
         return None
 
     def matches(self, text: str) -> bool:

@@ -22,7 +22,7 @@ from core.settings import REPO_ROOT, Settings
 SETS = REPO_ROOT / "tests" / "data" / "crisis"
 LANGUAGES = ("en", "fr", "ar", "fa", "uk")
 # Floors a little under the figures measured on this machine (docs/benchmarks.md, benchmarks/crisis.py).
-RECALL_FLOOR = {"tune": 1.0, "holdout": 0.96, "holdout2": 0.92, "holdout3": 0.92, "holdout4": 0.62}
+RECALL_FLOOR = {"tune": 1.0, "holdout": 0.96, "holdout2": 0.92, "holdout3": 0.92, "holdout4": 0.72}
 FALSE_ALARMS_CEILING = {"tune": 0, "holdout": 2, "holdout2": 4, "holdout3": 3, "holdout4": 5}  # per language, of 20-36 near-misses
 
 

@@ -30,22 +30,21 @@ def _catalogue(language: str, domain: str = "") -> dict[str, str]:
     return {str(m.id): str(m.string) for m in catalogue if m.id and m.string}
 
 
-def gettext(language: str | None, message: str, **values: object) -> str:
-    """`message` in `language` (English when untranslated), with {placeholders} filled in."""
-    lang = language if language in LANGUAGES else "en"
-    text = _catalogue(lang).get(message, message) if lang != "en" else message
+def _translate(lang: str, domain: str, message: str, values: dict[str, object]) -> str:
+    text = _catalogue(lang, domain).get(message, message) if lang != "en" else message
     if values:
         text = text.format(**values)
     return RLM + text if lang in RTL else text
+
+
+def gettext(language: str | None, message: str, **values: object) -> str:
+    """`message` in `language` (English when untranslated), with {placeholders} filled in."""
+    return _translate(language if language in LANGUAGES else "en", "", message, values)
 
 
 def desk_gettext(language: str, message: str, **values: object) -> str:
     """A trainers' group text in the desk language (English when untranslated)."""
-    lang = language if language in DESK_LANGUAGES else "en"
-    text = _catalogue(lang, "desk").get(message, message) if lang != "en" else message
-    if values:
-        text = text.format(**values)
-    return RLM + text if lang in RTL else text
+    return _translate(language if language in DESK_LANGUAGES else "en", "desk", message, values)
 
 
 def supported(language_code: str | None) -> str | None:

@@ -43,6 +43,7 @@ class Opened:
     ticket: Ticket
     created: bool
     escalated: bool = False  # an existing ticket became urgent: announce it again
+    turn: TicketTurn | None = None  # the question as a turn on the existing ticket (None for a new one)
 
 
 @dataclass(frozen=True)
@@ -161,8 +162,8 @@ def open_ticket(
     if current.status == ANSWERED:
         current.status = CLAIMED
         current.reopened_at = now
-    _append(session, current, MIGRANT, question, now)
-    return Opened(current, created=False, escalated=escalated)
+    turn = _append(session, current, MIGRANT, question, now)
+    return Opened(current, created=False, escalated=escalated, turn=turn)
 
 
 def add_turn(
@@ -273,24 +274,17 @@ def attach_media(
     The turn holds where the media is in Telegram, not the media; the desk copies it into the
     trainers' group as a reply to the ticket's post. An answered ticket goes back to its trainer.
     """
-    now = _now(now)
     _require(media.kind in MEDIA_KINDS, f"unknown media kind {media.kind!r}")
+    now = _now(now)
     text = f"{media.label} {caption.strip()}".strip()
-    current = _current(session, pseudonym, ACTIVE)
-    created = current is None
-    if current is None:
-        current = Ticket(pseudonym=pseudonym, chat_id=chat_id, country=country, language=language, question=text,
-                         reason="voice" if media.kind in VOICE_KINDS else "media", priority=NORMAL, status=OPEN,
-                         created_at=now, updated_at=now)
-        session.add(current)
-        session.flush()
-    elif current.status == ANSWERED:
-        current.status = CLAIMED
-        current.reopened_at = now
-    turn = _append(session, current, MIGRANT, text, now)
+    opened = open_ticket(session=session, pseudonym=pseudonym, chat_id=chat_id, question=text,
+                         reason="voice" if media.kind in VOICE_KINDS else "media", country=country,
+                         language=language, now=now)
+    # A new ticket holds the words as its question; the media is kept on a turn in both cases.
+    turn = opened.turn or _append(session, opened.ticket, MIGRANT, text, now)
     turn.media_kind, turn.media_chat_id, turn.media_message_id = media.kind, media.chat_id, media.message_id
     session.flush()
-    return Opened(current, created=created)
+    return opened
 
 
 def media_sent_since(*, session: Session, pseudonym: str, since: datetime) -> int:

@@ -224,6 +224,14 @@ def _first_reply(ticket: Ticket) -> datetime | None:
     return min(candidates) if candidates else None
 
 
+def _first_reply_hours(ticket: Ticket, end: datetime) -> float | None:
+    """Hours from the handoff to the first trainer reply, or None when there was none by `end`."""
+    first = _first_reply(ticket)
+    if first is None or first > end:
+        return None
+    return max(0.0, (first - ticket.created_at).total_seconds() / 3600)
+
+
 def _median(values: list[float]) -> float | None:
     return round(float(np.median(values)), 2) if values else None
 
@@ -233,10 +241,10 @@ def desk_row(key: str, tickets: list[Ticket], *, end: datetime, sla_hours: int) 
     sla = timedelta(hours=sla_hours)
     first_hours, resolution_hours, past = [], [], 0
     for t in tickets:
-        first = _first_reply(t)
-        if first is not None and first <= end:
-            first_hours.append(max(0.0, (first - t.created_at).total_seconds() / 3600))
-            past += first - t.created_at > sla
+        hours = _first_reply_hours(t, end)
+        if hours is not None:
+            first_hours.append(hours)
+            past += hours > sla_hours
         else:
             past += end - t.created_at > sla
         if t.closed_at is not None and t.closed_at <= end:
@@ -255,14 +263,8 @@ def handoff_stats(session: Session, period: Period, *, demo: bool, sla_hours: in
     if period.country:
         q = q.where(Ticket.country == period.country)
     tickets = list(session.scalars(q))
-    hours: list[float] = []
-    still_open = 0
-    for t in tickets:
-        first = _first_reply(t)
-        if first is None or first > period.end:
-            still_open += 1
-        else:
-            hours.append(max(0.0, (first - t.created_at).total_seconds() / 3600))
+    hours = [h for t in tickets if (h := _first_reply_hours(t, period.end)) is not None]
+    still_open = len(tickets) - len(hours)
     arr = np.array(hours) if hours else None
     by_week: dict[date, list[Ticket]] = {w: [] for w in weeks_between(period.start, period.end)}
     by_reason: dict[str, list[Ticket]] = {}

@@ -175,14 +175,14 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 def cmd_reassign(args: argparse.Namespace) -> int:
     """A coordinator gives a ticket to another trainer, or puts it back in the queue."""
-    from handoff.errors import NotACoordinator, NotATrainer
-    from handoff.queue import reassign
+    from handoff.errors import NotACoordinator
+    from handoff.queue import ensure_trainer, reassign
 
     settings = _settings()
     if args.coordinator_id not in settings.coordinator_ids:
         raise NotACoordinator(args.coordinator_id)
-    if args.to is not None and args.to not in (*settings.trainer_ids, *settings.coordinator_ids):
-        raise NotATrainer(args.to)
+    if args.to is not None:
+        ensure_trainer(args.to, [*settings.trainer_ids, *settings.coordinator_ids])
     with _database() as factory, factory.begin() as session:
         reassign(session=session, ticket_id=args.ticket, to=args.to)
     where = f"to trainer {args.to}" if args.to is not None else "back to the queue (posted again in the group)"

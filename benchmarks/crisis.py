@@ -7,8 +7,9 @@ tests/data/crisis/tune.jsonl is what the patterns and the classifier threshold w
 holdout.jsonl was written separately and measured once before a second round of general patterns;
 holdout2.jsonl was written separately again, measured once, then a third round was tuned on its
 misses; holdout3.jsonl the same again before a fourth round; holdout4.jsonl was written separately
-by another author after that and never tuned on (docs/benchmarks.md gives each figure as first
-measured). "Full protocol" is what a person gets:
+by another author after that and never tuned on; holdout5.jsonl was written by a third author who
+read neither the detector nor any set, and its messages are kept unread (`--unread holdout5` prints
+its figures without its texts). docs/benchmarks.md gives each figure as first measured. "Full protocol" is what a person gets:
 the bot's own net first, else Rasa's crisis route (the action server's net, or the classifier at or
 above SAFAR_CRISIS_CONFIDENCE). A weak classifier guess on an ordinary question is a "gentle line",
 not a false alarm: the question is answered, with the emergency number under it.
@@ -29,6 +30,7 @@ from core.settings import REPO_ROOT, get_settings  # noqa: E402
 
 SETS = REPO_ROOT / "tests" / "data" / "crisis"
 LANGUAGES = ("en", "fr", "ar", "fa", "uk")
+SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
 
 
 def load(split: str) -> list[dict]:
@@ -43,10 +45,13 @@ def main() -> int:
     """Print the table; exit 1 when a crisis message would miss the protocol."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--net", action="store_true", help="the phrase net only")
+    parser.add_argument("--unread", action="append", default=[], metavar="SPLIT",
+                        help="print this split's figures but not its missed messages (a set kept unseen)")
+    parser.add_argument("--only", action="append", default=[], metavar="SPLIT", help="measure only these splits")
     args = parser.parse_args()
     detector = CrisisDetector.load()
     missed_any = False
-    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4"):
+    for split in args.only or SPLITS:
         rows = load(split)
         if not rows:
             print(f"{split}: no file")
@@ -75,6 +80,8 @@ def main() -> int:
                   f"{alarms:3}/{len(ordinary):<3}                 {sum(g for f, g in ordinary if not f):3}")
             missed_any |= sum(crisis) < len(crisis)
         for r, f, _ in zip(rows, full, gentle):
+            if split in args.unread:
+                break
             if r["label"] == "crisis" and not f:
                 print(f"  missed [{r['language']}/{r['kind']}] {r['text']}")
             if r["label"] != "crisis" and f:

@@ -24,7 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from retrieval.build import load_content  # noqa: E402
 from retrieval.embedder import Embedder  # noqa: E402
-from retrieval.evaluation import (fit_gate, gate_report, load_questions, run_method, search_outcomes,  # noqa: E402
+from retrieval.evaluation import (ABSTAIN_TARGET, fit_gate, gate_report, load_questions, run_method, search_outcomes,  # noqa: E402
                                   search_report, tune_fusion)
 from retrieval.gate import Gate  # noqa: E402
 from retrieval.index import BuildReport, build_index, load_index  # noqa: E402
@@ -38,7 +38,7 @@ def main() -> int:
     parser.add_argument("--calibrate", action="store_true", help="refit the gate on the tune half and save it")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--built", action="store_true", help="use the index `safar kb build` made (skip the timed build)")
-    parser.add_argument("--abstain-target", type=float, default=0.85,
+    parser.add_argument("--abstain-target", type=float, default=ABSTAIN_TARGET,
                         help="with --calibrate: share of uncovered tune questions the gate must hold back")
     args = parser.parse_args()
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from retrieval.evaluation import (Question, SearchReport, fit_gate, load_questions, run_method, search_outcomes,
-                                  search_report, tune_fusion)
+from retrieval.evaluation import (ABSTAIN_TARGET, Question, SearchReport, fit_gate, load_questions, run_method,
+                                  search_outcomes, search_report, tune_fusion)
 from retrieval.gate import Gate
 from retrieval.retriever import Retriever
 from storage.models import LoggedQuestionRow
@@ -46,7 +46,7 @@ class Calibration:
     n_from_log: int
 
 
-def calibrate(retriever: Retriever, extra: list[Question] | None = None, *, min_abstain: float = 0.85,
+def calibrate(retriever: Retriever, extra: list[Question] | None = None, *, min_abstain: float = ABSTAIN_TARGET,
               max_wrong: float = 0.03) -> Calibration:
     """Fit on the tune half (labelled sets plus `extra`), report on the held-out half; does not save."""
     questions = load_questions() + list(extra or [])

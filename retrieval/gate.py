@@ -1,8 +1,10 @@
 """The confidence gate: does the best passage really answer the question?
 
-A logistic model over a few retrieval features, fitted on the labelled set in knowledge_base/questions
-by `benchmarks/retrieval.py --calibrate`, which also picks the threshold from data. Its output is a
-probability that the top passage is a right answer; below the threshold the caller hands off.
+Two logistic models over a few retrieval features, fitted on the labelled set in knowledge_base/questions
+by `benchmarks/retrieval.py --calibrate`, which also picks their thresholds from data. The answer
+model estimates the probability that the top passage is a right answer; the choices model, that a
+right passage is among the first three (so offering them helps rather than hands off). They are
+asked different questions: "is the first one right" and "is there anything here at all".
 The same calibration file holds the weight of the dense ranking in the fusion, per language,
 because the English embedding model is strong on English and close to noise on Arabic.
 """
@@ -16,7 +18,7 @@ from pathlib import Path
 
 GATE_FILE = Path(__file__).resolve().parent / "calibration.json"
 FEATURES = ("dense_top", "dense_max", "dense_margin", "bm25_top", "coverage", "agree", "english", "fused_margin",
-            "terms")
+            "terms", "topic_agree", "fused_gap3", "lexical_first", "dense_first", "lexical_top3", "dense_top3")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,14 @@ class GateFeatures:
     english: float  # 1 for English queries (the embedding model is English)
     fused_margin: float = 0.0  # how far the fused first place leads the second, 0..1
     terms: float = 1.0  # query length: 1 word reads 0.25, 4 or more read 1 ("card" is ambiguous, "SIN card lost" less)
+    # How the first three fused passages hang together: three passages on one topic mean the
+    # question is understood even when the first one is not the best of them.
+    topic_agree: float = 0.0  # share of the 2nd and 3rd passages on the first one's topic
+    fused_gap3: float = 1.0  # how far the first place leads the third, 0..1
+    lexical_first: float = 0.0  # 1 when the fused first is BM25's first
+    dense_first: float = 0.0  # 1 when the fused first is the dense ranking's first
+    lexical_top3: float = 0.0  # share of the fused first three in BM25's first three
+    dense_top3: float = 0.0  # share of the fused first three in the dense ranking's first three
 
     def vector(self) -> list[float]:
         """Features in the order of FEATURES."""
@@ -42,10 +52,15 @@ class GateFeatures:
 class Gate:
     """Logistic model plus threshold."""
 
-    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 3.0, 1.0, 0.0, 1.0, 1.0])
+    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 3.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0,
+                                                          0.0, 0.0])
     bias: float = -6.0
     threshold: float = 0.5
-    # Between this and `threshold` the top candidates are offered as choices instead of handed off.
+    # The choices model; None means "use the answer model" (a calibration from before it existed).
+    suggest_weights: list[float] | None = None
+    suggest_bias: float = 0.0
+    # Below `threshold`, the top candidates are offered as choices when the choices model reaches
+    # this; otherwise the question is handed off.
     suggest_threshold: float = 1.0
     # Per language (answer, suggest) thresholds where the labelled set was large enough to fit them:
     # retrieval in Dari or Ukrainian rests on BM25 alone and is calibrated differently from English.
@@ -59,8 +74,13 @@ class Gate:
 
     def probability(self, features: GateFeatures) -> float:
         """Estimated probability that the top passage answers the question."""
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features.vector()))
-        return 1.0 / (1.0 + math.exp(-z))
+        return _logistic(self.weights, self.bias, features)
+
+    def choices_probability(self, features: GateFeatures) -> float:
+        """Estimated probability that a right passage is among the first three."""
+        if self.suggest_weights is None:
+            return self.probability(features)
+        return _logistic(self.suggest_weights, self.suggest_bias, features)
 
     def accepts(self, features: GateFeatures, language: str | None = None) -> bool:
         """True when the answer is confident enough to send."""
@@ -73,7 +93,8 @@ class Gate:
     def save(self, path: Path = GATE_FILE) -> None:
         """Write the gate as JSON."""
         data = {"features": list(FEATURES), "weights": self.weights, "bias": self.bias,
-                "threshold": self.threshold, "suggest_threshold": self.suggest_threshold,
+                "threshold": self.threshold, "suggest_weights": self.suggest_weights, "suggest_bias": self.suggest_bias,
+                "suggest_threshold": self.suggest_threshold,
                 "by_language": {k: list(v) for k, v in self.by_language.items()}, "fitted_on": self.fitted_on, "dense_weight": self.dense_weight}
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
@@ -90,10 +111,19 @@ class Gate:
         # A calibration from before a feature existed gives that feature no weight until refitted.
         by_name = dict(zip(fitted, data["weights"]))
         weights = [float(by_name.get(name, 0.0)) for name in FEATURES]
+        suggest = data.get("suggest_weights")
+        suggest_weights = ([float(dict(zip(fitted, suggest)).get(name, 0.0)) for name in FEATURES]
+                           if suggest is not None else None)
         return cls(weights=weights, bias=float(data["bias"]), threshold=float(data["threshold"]),
+                   suggest_weights=suggest_weights, suggest_bias=float(data.get("suggest_bias", 0.0)),
                    suggest_threshold=float(data.get("suggest_threshold", 1.0)), fitted_on=str(data.get("fitted_on", "")),
                    by_language={k: (float(v[0]), float(v[1])) for k, v in (data.get("by_language") or {}).items()},
                    dense_weight={k: float(v) for k, v in data.get("dense_weight", {"en": 1.0}).items()})
+
+
+def _logistic(weights: list[float], bias: float, features: GateFeatures) -> float:
+    z = bias + sum(w * x for w, x in zip(weights, features.vector()))
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def squash_bm25(score: float) -> float:

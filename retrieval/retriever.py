@@ -57,13 +57,14 @@ class SearchResult:
     features: GateFeatures | None = None
     languages_tried: list[str] = field(default_factory=list)
     suggest_threshold: float = 1.0
+    choices_confidence: float = 0.0  # the choices model: a right passage is among the first three
 
     @property
     def outcome(self) -> str:
         """answer when confident; suggest when the top candidates are plausible; else handoff."""
         if self.confident:
             return "answer"
-        if len(self.hits) >= 2 and self.confidence >= self.suggest_threshold:
+        if len(self.hits) >= 2 and self.choices_confidence >= self.suggest_threshold:
             return "suggest"
         return "handoff"
 
@@ -97,12 +98,10 @@ class Retriever:
             doc_rows: list[int] = []
             for r in np.flatnonzero(self._language == lang).tolist():
                 p = self.passages[r]
-                body = tokenize(p.embed_text + " " + p.title, lang)
-                docs.append(body)
-                doc_rows.append(r)
-                terms = set(body)
-                for q in p.questions:
-                    toks = tokenize(q, lang)
+                texts = [p.embed_text + " " + p.title, *p.questions]
+                terms: set[str] = set()
+                for text in texts:
+                    toks = tokenize(text, lang)
                     docs.append(toks)
                     doc_rows.append(r)
                     terms |= set(toks)
@@ -209,6 +208,13 @@ class Retriever:
             fused_margin=((fused[top] - fused[order[1]]) / fused[top]
                           if method == "hybrid" and len(order) > 1 and fused[top] > 0 else 1.0),
             terms=min(4, len({t for t in tokens if not t.startswith("~")})) / 4,
+            topic_agree=sum(self.passages[r].topic == self.passages[top].topic for r in order[1:3]) / 2,
+            fused_gap3=((fused[top] - fused[order[2]]) / fused[top]
+                        if method == "hybrid" and len(order) > 2 and fused[top] > 0 else 1.0),
+            lexical_first=1.0 if lex_rank[:1] == [top] else 0.0,
+            dense_first=1.0 if dense_rank[:1] == [top] else 0.0,
+            lexical_top3=len(set(order[:3]) & set(lex_rank[:3])) / 3,
+            dense_top3=len(set(order[:3]) & set(dense_rank[:3])) / 3,
         )
         return hits, features
 
@@ -236,7 +242,8 @@ class Retriever:
             p = self.gate.probability(features) if features else 0.0
             answer_at, suggest_at = self.gate.thresholds(lang)
             result = SearchResult(hits, lang, language, bool(hits) and p >= answer_at, p, features, tried,
-                                  suggest_threshold=suggest_at)
+                                  suggest_threshold=suggest_at,
+                                  choices_confidence=self.gate.choices_probability(features) if features else 0.0)
             if result.confident:
                 result.languages_tried = tried
                 return result

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from retrieval.english_variants import canonical
+
 _STEMMERS = {"en": "english", "fr": "french", "ar": "arabic", "fa": "persian"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Arabic-Indic and Persian digits as ASCII: "۱۱۲" is the emergency number 112 too.
@@ -37,9 +39,20 @@ _STOP = {
         "ابغى أبغى ابي أبي عايز عاوز اريد أريد ممكن اقدر أقدر نقدر يعني عشان علشان مشان حتى بس كمان يا اذا إذا "
         "لو عندي عندنا انو إنو انه أنه".split()
     ),
+    # Dari and Persian: a longer list of Kabuli spoken forms and light verbs ("can I", "I want")
+    # measured worse on the tune half (hit@1 0.694 against 0.721): those words also carry topic.
     "fa": set("در از به با برای که را این آن و یا من ما شما او است هست چه چطور کجا کی آیا می".split()),
-    "uk": set("і й та в у на з із до для про як що де коли чи це я ми ви він вона вони мені мене".split()),
+    # Ukrainian, with the Russian-influenced spellings many write (шо, єсть) and colloquial particles
+    # (tune half: hit@3 0.771 -> 0.810 against the short list).
+    "uk": set(
+        "і й та в у на з із зі до для про як що шо де коли чи це я ми ви він вона вони мені мене нам нас вам "
+        "вас їм їх його її мій моя мої наш наша наші а але бо або якщо якшо то ж же би б є єсть можна треба "
+        "потрібно можу можемо хочу хочемо будь ласка скажіть підкажіть привіт добрий день там тут вже ще "
+        "тоді так ні не чому який яка яке які куди звідки".split()
+    ),
 }
+# The stop lists are matched against folded words, so they are folded the same way when loaded
+# (Persian ی and ک, Arabic hamza forms and final ى would otherwise never match).
 
 
 def _fold(text: str) -> str:
@@ -55,6 +68,9 @@ def _fold(text: str) -> str:
     # lone combining mark would split a word in two.
     kept = "".join(c for c in decomposed if not (unicodedata.combining(c) and ord(c) < 0x0600))
     return unicodedata.normalize("NFC", kept)
+
+
+_STOP = {language: {_fold(w) for w in words} for language, words in _STOP.items()}
 
 
 @lru_cache(maxsize=8)
@@ -87,7 +103,7 @@ def tokenize(text: str, language: str) -> list[str]:
     out: list[str] = []
     for word in words:
         if word.isascii() and english is not None and language not in ("fr",):
-            out.append(english.stemWord(word))
+            out.append(english.stemWord(canonical(word)))
         elif stemmer is not None:
             out.append(stemmer.stemWord(word))
         else:

@@ -107,7 +107,9 @@ def result_json(result: Any) -> dict[str, Any]:
         "language": result.language,
         "fell_back_from": result.fell_back_from,
         "confident": result.confident,
+        "outcome": result.outcome,
         "confidence": round(result.confidence, 4),
+        "choices_confidence": round(result.choices_confidence, 4),
         "passages": [
             {"id": h.passage.id, "country": h.passage.country, "topic": h.passage.topic, "language": h.passage.language,
              "score": round(h.score, 6), "dense": round(h.dense, 4), "bm25": round(h.bm25, 4),
@@ -129,9 +131,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return 0
-    verdict = "confident" if result.confident else "not confident (would hand off)"
+    verdict = {"answer": "confident (would answer)", "suggest": "unsure (would offer the first three)",
+               "handoff": "not confident (would hand off)"}[result.outcome]
     fallback = f", fell back from {result.fell_back_from} to {result.language}" if result.fell_back_from else ""
-    print(f"{verdict}: p={result.confidence:.2f}{fallback}")
+    print(f"{verdict}: p={result.confidence:.2f}, choices p={result.choices_confidence:.2f}{fallback}")
     for i, p in enumerate(data["passages"], 1):
         print(f"{i}. {p['id']}  score={p['score']:.4f} dense={p['dense']:.3f} bm25={p['bm25']:.2f}")
     return 0

@@ -73,7 +73,7 @@ def test_answer_above_the_gate(services: Services) -> None:
 
 
 def test_below_the_gate_hands_off(services: Services) -> None:
-    messages, _, facts = run(A.ActionAnswer(), tracker("which mobile phone company is cheapest in Regina", "ask_info"))
+    messages, _, facts = run(A.ActionAnswer(), tracker("which internet company is cheapest in Regina", "ask_info"))
     assert facts["route"] == "handoff"
     assert facts["handoff"]["reason"] == A.BELOW_GATE and facts["handoff"]["priority"] == "normal"
     assert responses(messages) == ["utter_no_good_answer"]

@@ -94,11 +94,13 @@ def test_csvs_hold_the_figures(demo) -> None:  # noqa: ANN001
 def test_repeated_gaps_come_out_as_clusters(demo) -> None:  # noqa: ANN001
     _, data, _ = demo
     assert len(data.clusters) >= 10 and data.clusters[0].size >= 10
-    # "Can I choose the city?" is a frequent gap theme in the demo questions: one of the biggest
-    # groups must be about it, in plain words a curriculum lead recognises. (With questions in five
-    # languages there are more groups than before: it ranks about 20th of some 60.)
-    top = data.clusters[:24]
-    assert any(sum("city" in e.lower() for e in c.examples) >= 2 for c in top), [c.examples for c in top]
+    # "Can I choose the city?" is a frequent gap theme in the demo questions: one of the bigger
+    # groups must be about it, in plain words a curriculum lead recognises. (The demo draws on every
+    # labelled set; with 360 more Dari, Ukrainian and Arabic questions there are some 100 groups and
+    # it ranks about 40th, with 8 questions.)
+    top = data.clusters[:len(data.clusters) // 2]
+    city = [c for c in top if sum("city" in e.lower() for e in c.examples) >= 2]
+    assert city and city[0].size >= 5, [c.examples for c in top]
     assert {c.content_status for c in data.clusters} >= {"none", "weak"}
     for c in data.clusters:
         assert 1 <= len(c.examples) <= 3 and c.topic and sum(c.countries.values()) == c.size

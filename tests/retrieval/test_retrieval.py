@@ -125,7 +125,9 @@ def test_what_people_get_on_the_held_out_half(full_retriever: Retriever) -> None
     """End to end, three outcomes, per language, on questions never fitted (floors under docs/benchmarks.md)."""
     questions = [q for q in load_questions() if q.split == "test"]
     results = search_outcomes(full_retriever, questions)
-    floors = {"en": 0.75, "fr": 0.6, "ar": 0.4, "fa": 0.63, "uk": 0.57}  # right answered or offered
+    # Right answered or offered; measured en 0.855, fr 0.590, ar 0.532, fa 0.596, uk 0.482 (docs/benchmarks.md,
+    # session 4: Dari and Ukrainian now hold back their own 0.88 of uncovered questions, so fewer offers).
+    floors = {"en": 0.82, "fr": 0.55, "ar": 0.5, "fa": 0.55, "uk": 0.44}
     for lang, floor in floors.items():
         report = search_report(full_retriever, [(q, r) for q, r in results if q.language == lang])
         assert report.right_or_offered >= floor, (lang, report)
@@ -155,3 +157,47 @@ def test_misspelled_english_is_corrected_toward_the_content(full_retriever: Retr
     assert fixed == "health insurance in germany, jobcenter"
     result = full_retriever.search("how do i get helth insurence card", "CA", "en")
     assert result.hits[0].passage.topic == "health_care"
+
+
+def test_stop_words_are_matched_after_folding() -> None:
+    from retrieval.tokenize import tokenize
+
+    # Persian ی/ک and Arabic hamza or final ى are folded in the text; the stop lists must be too.
+    assert tokenize("آیا این برای کجا", "fa") == []
+    assert tokenize("على إلى أين متى", "ar") == []
+    assert tokenize("шо можна мені", "uk") == []
+    assert tokenize("آیا کار", "fa") == tokenize("کار", "fa") != []
+
+
+def test_the_choices_model_falls_back_to_the_answer_model(tmp_path: Path) -> None:
+    from retrieval.gate import GateFeatures
+
+    features = GateFeatures(dense_top=0.6, dense_max=0.6, dense_margin=0.1, bm25_top=0.5, coverage=0.8, agree=1.0,
+                            english=1.0, topic_agree=1.0)
+    old = Gate(weights=[1.0] * 15, bias=-4.0)
+    assert old.choices_probability(features) == old.probability(features)
+    two = Gate(weights=[1.0] * 15, bias=-4.0, suggest_weights=[0.0] * 14 + [2.0], suggest_bias=0.0)
+    two.save(tmp_path / "gate.json")
+    loaded = Gate.load(tmp_path / "gate.json")
+    assert loaded.choices_probability(features) == pytest.approx(0.5)  # dense_top3 is 0 here: only the bias counts
+    assert loaded.probability(features) == pytest.approx(old.probability(features))
+
+
+def test_a_calibration_from_before_the_choices_model_still_loads(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "gate.json"
+    path.write_text(json.dumps({"features": ["dense_top", "coverage"], "weights": [2.0, 3.0], "bias": -1.0,
+                                "threshold": 0.7, "suggest_threshold": 0.4}))
+    gate = Gate.load(path)
+    assert gate.suggest_weights is None and gate.weights[:5] == [2.0, 0.0, 0.0, 0.0, 3.0]
+
+
+def test_british_and_american_english_meet() -> None:
+    from retrieval.tokenize import tokenize
+
+    assert tokenize("driving licence", "en") == tokenize("driving license", "en")
+    assert tokenize("find a flat", "en") == tokenize("find an apartment", "en")
+    assert tokenize("recognised qualifications", "en") == tokenize("recognized qualifications", "en")
+    assert tokenize("neighbours", "en") == tokenize("neighbors", "en")
+    assert tokenize("organise", "en") != tokenize("advise", "en")  # only known -ise roots change

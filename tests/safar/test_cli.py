@@ -104,3 +104,14 @@ def test_forget_for_someone_never_seen_says_nothing_was_stored(tmp_path: Path) -
     result = run([*SAFAR, "forget", "--telegram-id", "123456"], env={"SAFAR_VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr[-1500:]
     assert result.stdout.strip() == "Nothing was stored for this Telegram id (or it was already erased)."
+
+
+def test_kb_search_says_which_of_the_three_outcomes_it_would_give() -> None:
+    import json
+
+    answered = run([*SAFAR, "kb", "search", "how do I get my provincial health insurance card", "--country", "CA", "--json"])
+    data = json.loads(answered.stdout)
+    assert data["outcome"] == "answer" and data["passages"][0]["topic"] == "health_care"
+    assert 0 <= data["choices_confidence"] <= 1
+    unknown = run([*SAFAR, "kb", "search", "who won the football world cup", "--country", "CA"])
+    assert unknown.stdout.startswith("not confident (would hand off)"), unknown.stdout

@@ -90,7 +90,10 @@ class Retriever:
         self._language = np.array([p.language for p in self.passages])
         self._owners = index.owners
         # One BM25 model per language: tokenisation and statistics differ by language. Each passage
-        # is one document, and each of its `questions:` another one pointing back to it.
+        # is one document: its body, title and `questions:` together. (One document per question
+        # measured worse on the tune half — hit@1 ar 0.648 against 0.738, uk 0.667 against 0.752 —
+        # because a short question sharing one everyday word with a message outscored the passage
+        # that answers it; English was the same either way.)
         self._bm25: dict[str, tuple[bm25s.BM25, np.ndarray]] = {}
         self._terms: dict[int, frozenset[str]] = {}
         for lang in sorted(set(self._language.tolist())):
@@ -98,14 +101,10 @@ class Retriever:
             doc_rows: list[int] = []
             for r in np.flatnonzero(self._language == lang).tolist():
                 p = self.passages[r]
-                texts = [p.embed_text + " " + p.title, *p.questions]
-                terms: set[str] = set()
-                for text in texts:
-                    toks = tokenize(text, lang)
-                    docs.append(toks)
-                    doc_rows.append(r)
-                    terms |= set(toks)
-                self._terms[r] = frozenset(terms)
+                tokens = tokenize(" ".join([p.embed_text, p.title, *p.questions]), lang)
+                docs.append(tokens)
+                doc_rows.append(r)
+                self._terms[r] = frozenset(tokens)
             model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
             model.index(docs, show_progress=False)
             self._bm25[lang] = (model, np.array(doc_rows, dtype=np.int64))

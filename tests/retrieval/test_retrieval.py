@@ -125,13 +125,15 @@ def test_what_people_get_on_the_held_out_half(full_retriever: Retriever) -> None
     """End to end, three outcomes, per language, on questions never fitted (floors under docs/benchmarks.md)."""
     questions = [q for q in load_questions() if q.split == "test"]
     results = search_outcomes(full_retriever, questions)
-    # Right answered or offered; measured en 0.855, fr 0.590, ar 0.532, fa 0.596, uk 0.482 (docs/benchmarks.md,
+    # Right answered or offered; measured en 0.807, fr 0.615, ar 0.532, fa 0.644, uk 0.482 (docs/benchmarks.md,
     # session 4: Dari and Ukrainian now hold back their own 0.88 of uncovered questions, so fewer offers).
-    floors = {"en": 0.82, "fr": 0.55, "ar": 0.5, "fa": 0.55, "uk": 0.44}
+    floors = {"en": 0.78, "fr": 0.55, "ar": 0.5, "fa": 0.6, "uk": 0.44}
     for lang, floor in floors.items():
         report = search_report(full_retriever, [(q, r) for q, r in results if q.language == lang])
         assert report.right_or_offered >= floor, (lang, report)
-        assert report.answered_wrong <= 0.1, (lang, report)  # measured at most 0.077 (fr, 3 of 39)
+        assert report.answered_wrong <= 0.1, (lang, report)  # measured at most 0.051 (fr, 2 of 39)
+    english = search_report(full_retriever, [(q, r) for q, r in results if q.language == "en"])
+    assert english.answered_right >= 0.72 and english.held_back_uncovered >= 0.75, english  # measured 0.758, 0.815
 
 
 def test_gate_separates_covered_from_uncovered(full_retriever: Retriever) -> None:

@@ -50,10 +50,10 @@ class GateFeatures:
 
 @dataclass
 class Gate:
-    """Logistic model plus threshold."""
+    """The answer model, the choices model and their thresholds (overall and per language)."""
 
-    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 3.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0,
-                                                          0.0, 0.0])
+    # Hand-set defaults for the first nine features; the six on the first three passages start at 0.
+    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 3.0, 1.0, 0.0, 1.0, 1.0] + [0.0] * 6)
     bias: float = -6.0
     threshold: float = 0.5
     # The choices model; None means "use the answer model" (a calibration from before it existed).

@@ -73,10 +73,42 @@ def _fold(text: str) -> str:
 _STOP = {language: {_fold(w) for w in words} for language, words in _STOP.items()}
 
 
+def fold(text: str) -> str:
+    """The text as the lexical side compares it (case, accents, letter variants and digits unified)."""
+    return _fold(text)
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`, stop words kept."""
+    return _WORD.findall(_fold(text))
+
+
 @lru_cache(maxsize=8)
 def _stemmer(language: str) -> Stemmer.Stemmer | None:
     name = _STEMMERS.get(language)
     return Stemmer.Stemmer(name) if name else None
+
+
+# Ukrainian has no Snowball stemmer here: the commonest case and verb endings are cut instead, so
+# "квартиру", "квартири" and "квартирі" meet (used for glossary lookups, not for BM25, where
+# character n-grams do this work).
+_UK_ENDINGS = sorted(
+    "ами ями ові еві ах ях ом ем ою ею ів їв ий ій ого ому ими іми их іх ти ть уть ють ать ять ити ати "
+    "ла ли ло ся сь а я у ю і и е о є ї ь в".split(),
+    key=len, reverse=True,
+)
+
+
+def stem(word: str, language: str) -> str:
+    """The stem of one folded word (Snowball where it exists, Ukrainian endings cut, else the word)."""
+    stemmer = _stemmer(language)
+    if stemmer is not None:
+        return stemmer.stemWord(word)
+    if language == "uk":
+        for ending in _UK_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                return word[: -len(ending)]
+    return word
 
 
 # Languages whose words change shape a lot (prefixes, suffixes, dialects) and that the English

@@ -112,7 +112,7 @@ def test_quality_on_the_labelled_set(full_retriever: Retriever) -> None:
     hybrid = run_method(full_retriever, questions, "hybrid")
     bm25 = run_method(full_retriever, questions, "bm25")
     dense = run_method(full_retriever, questions, "dense")
-    assert hybrid.hit3 >= 0.87  # measured 0.903 over en, fr, ar, fa, uk
+    assert hybrid.hit3 >= 0.88  # measured 0.909 over en, fr, ar, fa, uk (0.896 before the glossary bridge)
     assert hybrid.hit1 > max(bm25.hit1, dense.hit1)
     english = run_method(full_retriever, [q for q in questions if q.language == "en"], "hybrid")
     assert english.hit3 >= 0.94 and english.hit1 >= 0.85
@@ -125,15 +125,17 @@ def test_what_people_get_on_the_held_out_half(full_retriever: Retriever) -> None
     """End to end, three outcomes, per language, on questions never fitted (floors under docs/benchmarks.md)."""
     questions = [q for q in load_questions() if q.split == "test"]
     results = search_outcomes(full_retriever, questions)
-    # Right answered or offered; measured en 0.807, fr 0.615, ar 0.532, fa 0.644, uk 0.482 (docs/benchmarks.md,
-    # session 4: Dari and Ukrainian now hold back their own 0.88 of uncovered questions, so fewer offers).
-    floors = {"en": 0.78, "fr": 0.55, "ar": 0.5, "fa": 0.6, "uk": 0.44}
+    # Right answered or offered; measured en 0.816, fr 0.590, ar 0.556, fa 0.625, uk 0.427 (docs/benchmarks.md,
+    # session 5, with the glossary bridge: Ukrainian holds back 0.92 of its uncovered questions and offers less).
+    floors = {"en": 0.78, "fr": 0.55, "ar": 0.52, "fa": 0.6, "uk": 0.40}
     for lang, floor in floors.items():
         report = search_report(full_retriever, [(q, r) for q, r in results if q.language == lang])
         assert report.right_or_offered >= floor, (lang, report)
-        assert report.answered_wrong <= 0.1, (lang, report)  # measured at most 0.051 (fr, 2 of 39)
+        assert report.answered_wrong <= 0.1, (lang, report)  # measured at most 0.019 (en, 4 of 207)
     english = search_report(full_retriever, [(q, r) for q, r in results if q.language == "en"])
-    assert english.answered_right >= 0.72 and english.held_back_uncovered >= 0.75, english  # measured 0.758, 0.815
+    assert english.answered_right >= 0.72 and english.held_back_uncovered >= 0.75, english  # measured 0.754, 0.833
+    dari = search_report(full_retriever, [(q, r) for q, r in results if q.language == "fa"])
+    assert dari.answered_right >= 0.48, dari  # measured 0.538 with the glossary bridge (0.433 without)
 
 
 def test_gate_separates_covered_from_uncovered(full_retriever: Retriever) -> None:

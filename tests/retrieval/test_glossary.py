@@ -1,0 +1,62 @@
+"""The glossary bridge: Dari, Ukrainian and Arabic questions read in English through a written glossary."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.glossary import FOLDER, Glossary, glossary_for
+from retrieval.retriever import Retriever
+
+SMALL = "\n".join([
+    "# comment",
+    "квартира\tapartment",
+    "медична страховка\thealth insurance",
+    "знайти\tfind",
+    "help\tstudent loan",  # the Australian HELP loan, as an Arabizi-style Latin entry
+    "kvartyra\tapartment",
+])
+
+
+def test_phrases_stems_and_latin_words() -> None:
+    g = Glossary.parse("uk", SMALL)
+    # Inflected forms meet their entry through the stem; a two-word phrase wins over its words.
+    assert g.gloss("Знайти квартиру, медичну страховку").text == "find apartment health insurance"
+    # Latin transliteration is looked up; a common English word is English, whatever the glossary says;
+    # an unknown Latin word (a destination term) is kept as written.
+    assert g.gloss("kvartyra help Jobcenter").text == "apartment help jobcenter"
+    gloss = g.gloss("знайти щось незнайоме")
+    assert gloss.text == "find" and gloss.known == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("language", ["fa", "uk", "ar"])
+def test_shipped_glossaries_are_well_formed(language: str) -> None:
+    lines = (FOLDER / f"{language}.tsv").read_text(encoding="utf-8").splitlines()
+    entries = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert all(line.count("\t") == 1 and all(part.strip() for part in line.split("\t")) for line in entries)
+    terms = [line.split("\t")[0] for line in entries]
+    assert len(terms) == len(set(terms)) and len(terms) > 5000
+    assert lines[0].startswith("#") and "sample, not reviewed" in "\n".join(lines[:8])
+
+
+@pytest.mark.parametrize(("language", "question", "words"), [
+    ("fa", "داکتر اطفال را کجا پیدا کنم", {"doctor", "children", "where"}),
+    ("fa", "کرایه خانه در تورنتو چقدر است", {"rent", "toronto"}),
+    ("uk", "де знайти квартиру в оренду", {"where", "find", "apartment", "rent"}),
+    ("ar", "وين بلاقي شقة للايجار", {"where", "apartment", "rent"}),
+])
+def test_how_people_write_is_read(language: str, question: str, words: set[str]) -> None:
+    glossary = glossary_for(language)
+    assert glossary is not None
+    assert words <= set(glossary.gloss(question).text.split())
+
+
+def test_the_bridge_reaches_passages_through_their_english_source(full_retriever: Retriever) -> None:
+    rows = full_retriever.allowed_rows("DE", "uk")
+    ranked, cos = full_retriever._bridge("де знайти квартиру в оренду", "uk", rows, 5)
+    first = full_retriever.passages[ranked[0]]
+    assert first.language == "uk" and first.translation_of and first.topic == "housing"
+    # Every passage it scores is a Ukrainian translation for Germany or everyone.
+    assert all(full_retriever.passages[r].translation_of for r in cos)
+    assert set(cos) <= set(rows.tolist())
+    # A question with no word the glossary knows gives no bridge ranking at all (BM25 still runs).
+    assert full_retriever._bridge("ґґґ ззз", "uk", rows, 5) == ([], {})

@@ -392,7 +392,9 @@ class ActionSendPassage(SafarAction):
             emit(dispatcher, turn, "clarify", reason="unknown_choice")
             return [SlotSet("awaiting", "trainer")]
         await asyncio.to_thread(services.question_log.record_choice, turn.sender, passage.id)
-        send_passage(dispatcher, passage, turn, services)
+        # An English passage offered to someone writing in another language (found through the gloss)
+        # comes with the line that says so.
+        send_passage(dispatcher, passage, turn, services, in_english=passage.language == "en" and turn.language != "en")
         emit(dispatcher, turn, "answer", passages=passage_facts_of(passage), source=passage.source, chosen=True)
         return [SlotSet("awaiting", "helpful"), SlotSet("last_passage", passage.id), SlotSet("offered", None)]
 

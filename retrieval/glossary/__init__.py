@@ -21,6 +21,7 @@ MAX_PHRASE = 3  # longest glossary phrase, in words
 ENGLISH_ZIPF = 3.0  # a Latin word this common in English is English ("help"), not Arabizi or Finglish
 
 
+@lru_cache(maxsize=50_000)
 def _english(word: str) -> bool:
     return word.isascii() and zipf_frequency(word, "en") >= ENGLISH_ZIPF
 

@@ -125,9 +125,9 @@ def test_what_people_get_on_the_held_out_half(full_retriever: Retriever) -> None
     """End to end, three outcomes, per language, on questions never fitted (floors under docs/benchmarks.md)."""
     questions = [q for q in load_questions() if q.split == "test"]
     results = search_outcomes(full_retriever, questions)
-    # Right answered or offered; measured en 0.816, fr 0.590, ar 0.556, fa 0.625, uk 0.427 (docs/benchmarks.md,
-    # session 5, with the glossary bridge: Ukrainian holds back 0.92 of its uncovered questions and offers less).
-    floors = {"en": 0.78, "fr": 0.55, "ar": 0.52, "fa": 0.6, "uk": 0.40}
+    # Right answered or offered; measured en 0.816, fr 0.590, ar 0.677, fa 0.788, uk 0.645 (docs/benchmarks.md,
+    # session 5: the glossary bridge, and English content offered through the gloss where it alone answers).
+    floors = {"en": 0.78, "fr": 0.55, "ar": 0.62, "fa": 0.74, "uk": 0.6}
     for lang, floor in floors.items():
         report = search_report(full_retriever, [(q, r) for q, r in results if q.language == lang])
         assert report.right_or_offered >= floor, (lang, report)

@@ -32,13 +32,13 @@ CANDIDATES = 50
 # 0.846); "max" for Arabic, where replacing ranked better (hit@3 0.841 -> 0.862) but separated
 # covered from uncovered questions worse (AUC 0.838 -> 0.803) and the best cosine of each helps a
 # little (0.579 -> 0.607; 0.843).
+BRIDGE_MODE = {"fa": "replace", "uk": "replace", "ar": "max"}
 # Where the answer exists only in English (10-15% of covered Arabic and Ukrainian tune questions), the
 # English content is searched with the question's gloss. Those results may be offered as choices,
 # never answered outright, and only when the choices model gives at least 0.9 (tune half, 2-fold CV:
 # right offered ar 0.52 -> 0.72, fa 0.64 -> 0.75, uk 0.64 -> 0.72; uncovered held back ar 0.89 -> 0.80,
 # fa 0.86 -> 0.86, uk 0.83 -> 0.80; at the English threshold 0.77 it held back only 0.61-0.74).
 FALLBACK_SUGGEST_AT = 0.9
-BRIDGE_MODE = {"fa": "replace", "uk": "replace", "ar": "max"}
 
 
 def fuse(dense_rank: list[int], lex_rank: list[int], dense_weight: float) -> dict[int, float]:
@@ -210,7 +210,7 @@ class Retriever:
     def rankings(self, query: str, rows: np.ndarray, language: str, qvec: np.ndarray | None = None,
                  tokens: list[str] | None = None, memo: dict[str, np.ndarray] | None = None,
                  ) -> tuple[list[int], dict[int, float], list[int], dict[int, float]]:
-        """The dense and the BM25 ranking of the allowed rows, with their scores."""
+        """The dense (joined by the glossary bridge where a language has one) and the BM25 rankings, with scores."""
         if qvec is None:
             qvec = self.embedder.encode([query])[0]
         if tokens is None:
@@ -302,7 +302,7 @@ class Retriever:
             hits, features = self.rank(text, rows, lang, method, k, qvec=self._vector(text, vectors), memo=vectors)
             p = self.gate.probability(features) if features else 0.0
             answer_at, suggest_at = self.gate.thresholds(lang)
-            if text == gloss and lang != language:
+            if text == gloss and lang != language:  # never an answer, choices only when clearly plausible
                 answer_at, suggest_at = 1.01, max(suggest_at, self.gate.thresholds(language)[1], FALLBACK_SUGGEST_AT)
             result = SearchResult(hits, lang, language, bool(hits) and p >= answer_at, p, features, tried,
                                   suggest_threshold=suggest_at,

@@ -30,7 +30,7 @@ from core.settings import REPO_ROOT, get_settings  # noqa: E402
 
 SETS = REPO_ROOT / "tests" / "data" / "crisis"
 LANGUAGES = ("en", "fr", "ar", "fa", "uk")
-SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 
 
 def load(split: str) -> list[dict]:

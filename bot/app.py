@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -27,6 +28,7 @@ from bot.users import UserService
 from core.settings import Settings
 from crisis.contacts import ContactsInvalid, CrisisContacts
 from crisis.detector import CrisisDetector
+from crisis.messages import gentle_line
 from handoff.queue import counts_by_status
 from privacy.forget import Privacy
 from storage.db import make_engine, make_sessionmaker
@@ -93,7 +95,7 @@ async def _post_init(app: Application) -> None:
     except ContactsInvalid as exc:
         raise SystemExit(f"error: crisis contacts unusable: {exc}; fix the file (see knowledge_base/crisis_contacts/README.md)") from exc
     guard = CrisisGuard(CrisisDetector.load(), contacts, users, tickets, desk, metrics)
-    handlers = SafarBot(Conversation(rasa, metrics), users, retention_days=settings.retention_days,
+    handlers = SafarBot(Conversation(rasa, metrics, safety_line=partial(gentle_line, contacts)), users, retention_days=settings.retention_days,
                         closed_ticket_days=settings.closed_ticket_days(),
                         processor=processor, tickets=tickets, desk=desk,
                         privacy=Privacy.from_settings(settings, sessions), guard=guard, metrics=metrics,

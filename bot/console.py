@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.vocabulary import COUNTRIES, LANGUAGES
 
 import asyncio
+from collections.abc import Callable
 import sys
 
 from bot.conversation import Conversation, UserMessage
@@ -25,10 +26,10 @@ def render(replies: list[Reply]) -> str:
 
 
 async def chat(rasa_url: str, *, country: str | None, language: str | None, timeout: float, retries: int,
-               token: str | None = None) -> None:
+               token: str | None = None, safety_line: Callable[[str | None], str] | None = None) -> None:
     """Read lines from stdin, send each through Rasa, print the replies, until /quit or EOF."""
     client = RasaClient(rasa_url, timeout=timeout, retries=retries, token=token)
-    conversation = Conversation(client)
+    conversation = Conversation(client, safety_line=safety_line)
     last_buttons: list[str] = []
     print(HELP)
     try:

@@ -7,6 +7,7 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.i18n import gettext
@@ -43,9 +44,14 @@ class UserMessage:
 class Conversation:
     """Sends a user's message through Rasa and returns what to show, even when Rasa is down."""
 
-    def __init__(self, rasa: RasaClient, metrics: BotMetrics | None = None) -> None:
+    def __init__(self, rasa: RasaClient, metrics: BotMetrics | None = None,
+                 safety_line: Callable[[str | None], str] | None = None) -> None:
         self._rasa = rasa
         self._metrics = metrics
+        # The emergency number in the person's language, added whenever Rasa cannot read a message:
+        # the phrase net runs without Rasa but catches only some of the ways people write that they
+        # are in danger (docs/benchmarks.md), so nobody is left with "could not check" alone.
+        self._safety_line = safety_line
         # What each conversation's slots were last set to, and when. Setting them costs Rasa a
         # tracker load, a schema check and a save per message, so it is done only when they change,
         # and again after SLOTS_FRESH_SECONDS (retention may have purged the stored conversation).
@@ -77,6 +83,8 @@ class Conversation:
             # No user data in the log line: only what failed.
             log.warning("Rasa did not answer (%s); telling the user", type(exc).__name__)
             down = gettext(turn.language, "I could not check that right now. A trainer will see your question and answer you here.")
+            if self._safety_line is not None:
+                down = f"{down}\n\n{self._safety_line(turn.language)}"
             return [*notices, Reply(text=down, custom={"safar": {"route": "handoff", "handoff": {
                 "reason": "technical_failure", "priority": "normal", "question": message,
                 "country": turn.country, "language": turn.language}}})]

@@ -6,11 +6,25 @@ import asyncio
 import os
 import signal
 import threading
+from collections.abc import Callable
+from functools import partial
 
 from safar.prepare import prepare_all, say
 from safar.processes import bot_spec, child_env, pipeline_specs
 from core.settings import Settings
 from safar.supervisor import RestartPolicy, Supervisor
+
+
+def _safety_line(settings: Settings) -> Callable[[str | None], str]:
+    """The emergency line of the programme location, for replies when Rasa cannot be reached."""
+    from crisis.contacts import ContactsInvalid, CrisisContacts
+    from crisis.messages import gentle_line
+    from safar.usage import UsageError
+
+    try:
+        return partial(gentle_line, CrisisContacts.load(settings.crisis_contacts))
+    except ContactsInvalid as exc:
+        raise UsageError(f"crisis contacts unusable: {exc}; fix the file (see knowledge_base/crisis_contacts/README.md)") from exc
 
 
 def run(settings: Settings, *, country: str | None = None, language: str | None = None, headless: bool = False) -> int:
@@ -23,6 +37,7 @@ def run(settings: Settings, *, country: str | None = None, language: str | None 
         raise UsageError(str(exc)) from exc
     prepare_all(settings)
     console = settings.telegram_token is None and not headless
+    safety_line = _safety_line(settings) if console else None
     env = child_env()
     specs = pipeline_specs(settings, log=console, env=env)
     if not console and not headless:
@@ -57,7 +72,7 @@ def run(settings: Settings, *, country: str | None = None, language: str | None 
                 asyncio.run(
                     chat(settings.rasa_url, country=country, language=language,
                          timeout=settings.rasa_timeout_seconds, retries=settings.rasa_retries,
-                         token=settings.rasa_token_value())
+                         token=settings.rasa_token_value(), safety_line=safety_line)
                 )
             finally:
                 done.set()

@@ -143,13 +143,15 @@ def test_an_empty_answer_from_rasa_becomes_an_honest_reply_and_a_ticket() -> Non
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         client = RasaClient(f"http://127.0.0.1:{port}", timeout=5, retries=0)
         try:
-            return await Conversation(client).handle(UserMessage("p1", "how do I rent a flat", "CA", "en"))
+            return await Conversation(client, safety_line=lambda lang: f"emergency line in {lang}").handle(
+                UserMessage("p1", "how do I rent a flat", "CA", "en"))
         finally:
             await client.close()
             await runner.cleanup()
 
     replies = asyncio.run(scenario())
     assert len(replies) == 1 and "trainer will see your question" in replies[0].text
+    assert replies[0].text.endswith("\n\nemergency line in en")
     assert replies[0].custom["safar"]["handoff"]["reason"] == "technical_failure"
 
 

@@ -6,7 +6,9 @@ was written after seeing its misses (so it is no longer clean). holdout2.jsonl: 
 measured once, then a third round was tuned on its misses. holdout3.jsonl: the same again, before
 a fourth round. holdout4.jsonl: written separately by another author after the fourth round, never
 tuned on. holdout5.jsonl: written by a third author who read neither the detector nor any set; its
-messages are kept unread (benchmarks/crisis.py --unread holdout5). docs/benchmarks.md has the tables.
+messages are kept unread (benchmarks/crisis.py --unread holdout5). holdout6.jsonl: the same, by a
+fourth author, measured before and after the seventh round of classifier examples (which its
+author did not read either), kept unread too. docs/benchmarks.md has the tables.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from core.settings import REPO_ROOT, Settings
 SETS = REPO_ROOT / "tests" / "data" / "crisis"
 LANGUAGES = ("en", "fr", "ar", "fa", "uk")
 # Floors a little under the figures measured on this machine (docs/benchmarks.md, benchmarks/crisis.py).
-RECALL_FLOOR = {"tune": 1.0, "holdout": 0.96, "holdout2": 0.92, "holdout3": 0.92, "holdout4": 0.75, "holdout5": 0.79}
-FALSE_ALARMS_CEILING = {"tune": 0, "holdout": 2, "holdout2": 4, "holdout3": 3, "holdout4": 3, "holdout5": 3}  # per language, of 20-36 near-misses
+RECALL_FLOOR = {"tune": 1.0, "holdout": 0.96, "holdout2": 0.92, "holdout3": 0.92, "holdout4": 0.75, "holdout5": 0.79, "holdout6": 0.83}
+FALSE_ALARMS_CEILING = {"tune": 0, "holdout": 2, "holdout2": 4, "holdout3": 3, "holdout4": 3, "holdout5": 3, "holdout6": 3}  # per language, of 20-36 near-misses
 
 
 def load(split: str) -> list[dict]:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.texts import split_text
 from core.settings import Settings
+from crisis.contacts import CrisisContacts
 from storage.db import make_sessionmaker
 from storage.models import Ticket, User
 from tests.support.bot import onboard, running_bot
@@ -199,6 +200,9 @@ def test_rasa_down_gives_an_honest_answer_quickly(pipeline_settings: Settings, t
             sent = await fake.wait_for(4, chat_id=5)
             assert time.monotonic() - start < 6
             assert "could not check that right now" in sent[-1]["text"]
+            # Rasa cannot look for danger in the message, so the emergency number comes with the reply.
+            emergency = CrisisContacts.load(pipeline_settings.crisis_contacts).emergency
+            assert f"call {emergency.phone}" in sent[-1]["text"]
             # The question is kept for the trainers, not lost.
             with make_sessionmaker(engine).begin() as s:
                 ticket = s.scalars(select(Ticket).where(Ticket.chat_id == 5)).one()

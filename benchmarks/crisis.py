@@ -1,7 +1,8 @@
 """Crisis detection on the labelled crisis set, by split and language: recall, and full-protocol false alarms.
 
     .venv/bin/python benchmarks/crisis.py            # net and the whole pipeline (starts Rasa if needed)
-    .venv/bin/python benchmarks/crisis.py --net      # the phrase net alone, no servers
+    .venv/bin/python benchmarks/crisis.py --net      # the bot's own detector (net + reader), no servers
+    .venv/bin/python benchmarks/crisis.py --patterns # the phrase net alone
 
 tests/data/crisis/tune.jsonl is what the patterns and the classifier threshold were tuned on;
 holdout.jsonl was written separately and measured once before a second round of general patterns;
@@ -10,7 +11,8 @@ misses; holdout3.jsonl the same again before a fourth round; holdout4.jsonl was 
 by another author after that and never tuned on; holdout5.jsonl was written by a third author who
 read neither the detector nor any set, and its messages are kept unread (`--unread holdout5` prints
 its figures without its texts). docs/benchmarks.md gives each figure as first measured. "Full protocol" is what a person gets:
-the bot's own net first, else Rasa's crisis route (the action server's net, or the classifier at or
+the bot's own detector first (the phrase net, then the character n-gram reader of
+crisis/classifier.py when it is confident), else Rasa's crisis route (the action server's net, or the classifier at or
 above SAFAR_CRISIS_CONFIDENCE). A weak classifier guess on an ordinary question is a "gentle line",
 not a false alarm: the question is answered, with the emergency number under it.
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from crisis.classifier import CrisisClassifier  # noqa: E402
 from crisis.detector import CrisisDetector  # noqa: E402
 from core.settings import REPO_ROOT, get_settings  # noqa: E402
 
@@ -44,12 +47,15 @@ def load(split: str) -> list[dict]:
 def main() -> int:
     """Print the table; exit 1 when a crisis message would miss the protocol."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--net", action="store_true", help="the phrase net only")
+    parser.add_argument("--net", action="store_true", help="the bot's own detector only: what Rasa being down leaves")
+    parser.add_argument("--patterns", action="store_true", help="the phrase net alone, without the reader")
     parser.add_argument("--unread", action="append", default=[], metavar="SPLIT",
                         help="print this split's figures but not its missed messages (a set kept unseen)")
     parser.add_argument("--only", action="append", default=[], metavar="SPLIT", help="measure only these splits")
     args = parser.parse_args()
-    detector = CrisisDetector.load()
+    settings = get_settings()
+    reader = None if args.patterns else CrisisClassifier.ready(settings.nlu_data_dir, settings.crisis_reader_path)
+    detector = CrisisDetector.load(reader=reader)
     missed_any = False
     for split in args.only or SPLITS:
         rows = load(split)
@@ -57,16 +63,16 @@ def main() -> int:
             print(f"{split}: no file")
             continue
         net = [detector.matches(r["text"]) for r in rows]
-        if args.net:
+        if args.net or args.patterns:
             full, gentle = net, [False] * len(rows)
         else:
             from safar.ask import ask
 
-            outcomes = ask(get_settings(), [{"text": r["text"], "country": r.get("country", "CA"),
+            outcomes = ask(settings, [{"text": r["text"], "country": r.get("country", "CA"),
                                              "language": r["language"]} for r in rows])
             full = [n or o.route == "crisis" for n, o in zip(net, outcomes)]
             gentle = [o.gentle for o in outcomes]
-        print(f"\n{split} ({len(rows)} messages) — {'net only' if args.net else 'net + pipeline'}")
+        print(f"\n{split} ({len(rows)} messages) — {'patterns only' if args.patterns else 'bot only' if args.net else 'bot + pipeline'}")
         print("lang  crisis recall      near-miss false alarms  gentle lines")
         by_lang = collections.defaultdict(list)
         for r, f, g in zip(rows, full, gentle):

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # The classifier's "crisis" at or above this is the full protocol; below (and no crisis phrase)
     # the question is answered with one gentle line. Calibrated on tests/data/crisis (docs/benchmarks.md).
     crisis_confidence: float = Field(default=0.8, ge=0, le=1)
+    nlu_data_dir: Path = REPO_ROOT / "nlu" / "data"
+    # The crisis reader (crisis/classifier.py), trained from nlu_data_dir; shared by every var_dir like the index.
+    crisis_reader_path: Path = Field(default_factory=lambda: REPO_ROOT / "var" / "crisis-reader.npz")
     handoff_reply_hours: int = Field(default=24, ge=1)  # what migrants are told to expect; also the SLA
     urgent_reannounce_minutes: float = Field(default=10, gt=0)  # urgent tickets, until claimed
     desk_tick_seconds: float = Field(default=5, gt=0)  # how often the bot checks the queue

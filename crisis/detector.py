@@ -6,9 +6,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crisis.translit import H_READINGS, cyrillic
 from knowledge_base.yaml_io import load_yaml
+
+if TYPE_CHECKING:
+    from crisis.classifier import CrisisClassifier
 
 PATTERNS = Path(__file__).resolve().parent / "patterns.yml"
 
@@ -44,18 +48,22 @@ class CrisisDetector:
     Every language is checked whatever the user's setting, because people mix languages
     ("my husband ضربني"). Recall comes first, but each pattern is written so that ordinary questions
     using the same words ("the law on domestic violence", "my phone died") do not fire:
-    docs/benchmarks.md measures both on tests/data/crisis/.
+    docs/benchmarks.md measures both on tests/data/crisis/. With a reader (crisis/classifier.py),
+    a message the patterns miss is still a crisis when the reader is confident.
     """
 
-    def __init__(self, patterns: list[tuple[str, int, re.Pattern[str]]]) -> None:
+    def __init__(self, patterns: list[tuple[str, int, re.Pattern[str]]], reader: "CrisisClassifier | None" = None,
+                 threshold: float = 1.0) -> None:
         self._patterns = patterns
+        self.reader = reader
+        self.threshold = threshold
         # The Ukrainian patterns without soft signs, for Ukrainian typed in Latin letters (crisis/translit.py).
         self._translit = [(i, re.compile(p.pattern.replace("ь", ""), p.flags))
                           for lang, i, p in patterns if lang == "uk"]
 
     @classmethod
-    def load(cls, path: Path = PATTERNS) -> "CrisisDetector":
-        """Compile the patterns of crisis/patterns.yml."""
+    def load(cls, path: Path = PATTERNS, reader: "CrisisClassifier | None" = None) -> "CrisisDetector":
+        """Compile the patterns of crisis/patterns.yml (and read with `reader` too, when given)."""
         data = load_yaml(path.read_text(encoding="utf-8")) or {}
         for lang, patterns in data.items():
             for p in patterns or []:
@@ -65,9 +73,20 @@ class CrisisDetector:
             (str(lang), i, re.compile(fold(p), re.IGNORECASE | re.UNICODE))
             for lang, patterns in data.items() for i, p in enumerate(patterns or [])
         ]
-        return cls(compiled)
+        if reader is None:
+            return cls(compiled)
+        from crisis.classifier import THRESHOLD
+
+        return cls(compiled, reader, THRESHOLD)
 
     def match(self, text: str) -> Match | None:
+        """The first pattern that fires (on the text or its Cyrillic reading), else the confident reader, else None."""
+        found = self.net_match(text)
+        if found is None and self.reader is not None and self.reader.probability(text) >= self.threshold:
+            return Match("reader", 0)
+        return found
+
+    def net_match(self, text: str) -> Match | None:
         """The first pattern that fires on the text (or on its Cyrillic reading when it is in Latin letters), or None."""
         folded = fold(text)
         for lang, i, pattern in self._patterns:

@@ -1,4 +1,4 @@
-"""Bring derived state up to date: var folder, secret, database schema, Rasa model, index."""
+"""Bring derived state up to date: var folder, secret, database schema, Rasa model, crisis reader, index."""
 
 from __future__ import annotations
 
@@ -33,9 +33,27 @@ def prepare_index(settings: Settings) -> None:
     ensure_index(settings, report=say)
 
 
+def prepare_crisis_reader(settings: Settings) -> None:
+    """Train the crisis reader when nlu/ changed (the bot and the action server would train it at start)."""
+    from crisis.classifier import CrisisClassifier, fingerprint
+
+    path = settings.crisis_reader_path
+    try:
+        current = CrisisClassifier.load(path).fingerprint == fingerprint(settings.nlu_data_dir)
+    except (OSError, ValueError, KeyError):  # missing or unreadable: train it
+        current = False
+    if current:
+        say("Crisis reader is up to date.")
+        return
+    start = time.monotonic()
+    CrisisClassifier.ready(settings.nlu_data_dir, path)
+    say(f"Trained the crisis reader in {time.monotonic() - start:.0f} s.")
+
+
 def prepare_all(settings: Settings) -> None:
     """Everything `make run` and `make test` need before services start."""
     settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     prepare_database(settings)
     prepare_model(settings)
+    prepare_crisis_reader(settings)
     prepare_index(settings)

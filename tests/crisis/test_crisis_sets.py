@@ -19,13 +19,17 @@ from collections import defaultdict
 
 import pytest
 
+from crisis.classifier import CrisisClassifier
 from crisis.detector import CrisisDetector
 from core.settings import REPO_ROOT, Settings
 
 SETS = REPO_ROOT / "tests" / "data" / "crisis"
 LANGUAGES = ("en", "fr", "ar", "fa", "uk")
 # Floors a little under the figures measured on this machine (docs/benchmarks.md, benchmarks/crisis.py).
-RECALL_FLOOR = {"tune": 1.0, "holdout": 0.96, "holdout2": 0.92, "holdout3": 0.92, "holdout4": 0.75, "holdout5": 0.79, "holdout6": 0.83}
+RECALL_FLOOR = {"tune": 1.0, "holdout": 0.96, "holdout2": 0.92, "holdout3": 0.92, "holdout4": 0.75, "holdout5": 0.83, "holdout6": 0.88}
+# The bot's own detector (patterns + reader), what is left when Rasa is down: measured recall at
+# least 1.0, 0.967, 0.92, 0.958, 0.79, 0.83, 0.92 per language, at most 2 false alarms (Session 7).
+BOT_RECALL_FLOOR = {"tune": 1.0, "holdout": 0.95, "holdout2": 0.9, "holdout3": 0.93, "holdout4": 0.75, "holdout5": 0.8, "holdout6": 0.88}
 FALSE_ALARMS_CEILING = {"tune": 0, "holdout": 2, "holdout2": 4, "holdout3": 3, "holdout4": 3, "holdout5": 3, "holdout6": 3}  # per language, of 20-36 near-misses
 
 
@@ -49,13 +53,33 @@ def test_the_net_alone_catches_every_tune_message_and_no_near_miss() -> None:
         assert detector.matches(r["text"]) == (r["label"] == "crisis"), r
 
 
+@pytest.fixture(scope="module")
+def bot_detector() -> CrisisDetector:
+    """The detector the bot runs first: the phrase net and the character n-gram reader."""
+    settings = Settings()
+    return CrisisDetector.load(reader=CrisisClassifier.ready(settings.nlu_data_dir, settings.crisis_reader_path))
+
+
+def test_the_bot_alone_reads_most_crises_without_rasa(bot_detector: CrisisDetector) -> None:
+    """With Rasa down only the bot's detector reads the message: floors per set and language."""
+    problems = []
+    for split, floor in BOT_RECALL_FLOOR.items():
+        rows = load(split)
+        for lang in LANGUAGES:
+            crisis = [bot_detector.matches(r["text"]) for r in rows if r["language"] == lang and r["label"] == "crisis"]
+            alarms = sum(bot_detector.matches(r["text"]) for r in rows if r["language"] == lang and r["label"] != "crisis")
+            if sum(crisis) / len(crisis) < floor or alarms > min(2, FALSE_ALARMS_CEILING[split]):
+                problems.append(f"{split}/{lang}: recall {sum(crisis)}/{len(crisis)}, false alarms {alarms}")
+    assert not problems, problems
+
+
 @pytest.mark.rasa
 @pytest.mark.slow
-def test_net_and_classifier_on_every_set(pipeline_settings: Settings) -> None:
-    """What a person gets: the bot's net first, else Rasa's crisis route (net again, or a confident classifier)."""
+def test_net_and_classifier_on_every_set(pipeline_settings: Settings, bot_detector: CrisisDetector) -> None:
+    """What a person gets: the bot's detector first, else Rasa's crisis route (the same again, or a confident classifier)."""
     from safar.ask import ask_many
 
-    detector = CrisisDetector.load()
+    detector = bot_detector
     problems = []
     for split in RECALL_FLOOR:
         rows = load(split)

@@ -223,3 +223,17 @@ def test_health_reports_the_bot_and_its_desk_loop(pipeline_settings: Settings, t
     # Ten minutes later with no new heartbeat: the bot is reported stuck, with what to do.
     later = bot_checks(heartbeat, 0.05, now=datetime.now(timezone.utc) + timedelta(minutes=10))
     assert [c.ok for c in later] == [False, False] and "restart it" in later[0].detail
+
+
+def test_with_rasa_down_the_bots_reader_catches_a_crisis_no_pattern_spells(pipeline_settings: Settings,
+                                                                          tmp_path: Path) -> None:
+    """Nothing listens where Rasa should be; the message is Latin-letter Dari that no pattern spells."""
+    async def journey() -> None:
+        async with running_bot(pipeline_settings, tmp_path, **desk(rasa_port=9)) as (fake, engine):
+            await onboard(fake, 74, "CA-fa")
+            n = len(fake.texts(74))
+            fake.send_text(74, "man dige tahamol nadaram, mikham khodamo bekosham", language="fa")
+            await until(lambda: got_contacts(fake, 74, n), timeout=CONTACTS_WITHIN)
+            await until(lambda: len(urgent_posts(fake)) == 1)
+            assert len(urgent_tickets(engine)) == 1
+    asyncio.run(journey())

@@ -1,0 +1,144 @@
+"""A second reader for crisis messages: character n-grams and a linear model, trained on the NLU examples.
+
+The phrase net reads only what its patterns spell out; Rasa's classifier reads more but is not
+there when Rasa is down, hung or slow. This reader needs neither: it is trained on the same labelled
+examples as Rasa (crisis against every other intent, near-misses included), from folded text, so it
+reads spellings, dialects and the Latin-letter Dari the patterns miss. It runs beside the net in the
+bot and in the action server. Its weights are kept as plain arrays (no pickled code) in var/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from crisis.detector import fold
+from knowledge_base.yaml_io import load_yaml
+
+log = logging.getLogger(__name__)
+
+# Character 2-5-grams inside word boundaries, hashed into 2^20 columns (collisions are rare at this
+# size and the model needs no stored vocabulary); sublinear tf-idf; C=10. Chosen on the sets tuned on
+# before (tests/data/crisis/tune, holdout..holdout3), docs/benchmarks.md Session 7.
+N_FEATURES = 2**20
+NGRAMS = (2, 5)
+C = 10.0
+# Probability at or above which the reader alone declares a crisis (same tuning as above).
+THRESHOLD = 0.7
+FORMAT = 1  # bump when the features change, so an old file is retrained rather than misread
+
+_ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def examples(nlu_dir: Path) -> tuple[list[str], list[int]]:
+    """Every NLU example as (text, 1 for crisis else 0), entity markup removed."""
+    texts: list[str] = []
+    labels: list[int] = []
+    for path in sorted(nlu_dir.glob("*.yml")):
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            intent = block.get("intent")
+            if not intent or not isinstance(block.get("examples"), str):
+                continue
+            for line in block["examples"].splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    texts.append(_ENTITY.sub(r"\1", line[2:].strip()))
+                    labels.append(int(intent == "crisis"))
+    return texts, labels
+
+
+def fingerprint(nlu_dir: Path) -> str:
+    """A digest of the NLU examples and of the feature settings: a changed one means retrain."""
+    digest = hashlib.sha256(f"{FORMAT}:{N_FEATURES}:{NGRAMS}:{C}".encode())
+    for path in sorted(nlu_dir.glob("*.yml")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _vectorizer():  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(analyzer="char_wb", ngram_range=NGRAMS, n_features=N_FEATURES, alternate_sign=False,
+                             norm=None, lowercase=False, preprocessor=fold)
+
+
+@dataclass
+class CrisisClassifier:
+    """Sublinear tf-idf over hashed character n-grams, then logistic regression."""
+
+    idf: np.ndarray
+    coef: np.ndarray
+    bias: float
+    fingerprint: str = ""
+
+    @classmethod
+    def train(cls, texts: list[str], labels: list[int], fingerprint: str = "") -> "CrisisClassifier":
+        """Fit on labelled texts (deterministic: no sampling, a fixed solver)."""
+        from sklearn.linear_model import LogisticRegression
+
+        counts = _vectorizer().transform(texts).tocsc()
+        df = np.bincount(counts.indices, minlength=N_FEATURES)
+        idf = (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
+        model = LogisticRegression(C=C, max_iter=5000, solver="liblinear").fit(_weigh(counts.tocsr(), idf), labels)
+        return cls(idf=idf, coef=model.coef_[0].astype(np.float32), bias=float(model.intercept_[0]),
+                   fingerprint=fingerprint)
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """P(crisis) for each text."""
+        x = _weigh(_vectorizer().transform(texts), self.idf)
+        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.bias)))
+
+    def probability(self, text: str) -> float:
+        """P(crisis) for one text."""
+        return float(self.probabilities([text])[0])
+
+    def save(self, path: Path) -> None:
+        """Write the arrays (compressed numpy, no pickle)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # two processes may train at once
+        np.savez_compressed(tmp, idf=self.idf, coef=self.coef, bias=np.array([self.bias]),
+                            fingerprint=np.array([self.fingerprint]))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "CrisisClassifier":
+        """Read what `save` wrote."""
+        with np.load(path, allow_pickle=False) as data:
+            return cls(idf=data["idf"], coef=data["coef"], bias=float(data["bias"][0]),
+                       fingerprint=str(data["fingerprint"][0]))
+
+    @classmethod
+    def ready(cls, nlu_dir: Path, path: Path) -> "CrisisClassifier":
+        """The saved reader when it matches the NLU examples; else trained now and saved."""
+        current = fingerprint(nlu_dir)
+        if path.exists():
+            try:
+                saved = cls.load(path)
+                if saved.fingerprint == current:
+                    return saved
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("crisis reader at %s unreadable (%s); training it again", path, type(exc).__name__)
+        texts, labels = examples(nlu_dir)
+        trained = cls.train(texts, labels, current)
+        try:
+            trained.save(path)
+        except OSError as exc:  # a read-only checkout still gets the reader, trained in memory
+            log.warning("crisis reader not saved to %s (%s); it is trained at each start", path, type(exc).__name__)
+        return trained
+
+
+def _weigh(counts, idf: np.ndarray):  # type: ignore[no-untyped-def]
+    """Sublinear tf times idf, each row scaled to unit length."""
+    from sklearn.preprocessing import normalize
+
+    counts = counts.astype(np.float32)
+    counts.data = 1.0 + np.log(counts.data)
+    return normalize(counts.multiply(idf).tocsr())

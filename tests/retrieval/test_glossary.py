@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from retrieval.glossary import FOLDER, Glossary, glossary_for
@@ -62,10 +66,30 @@ def test_the_bridge_reaches_passages_through_their_english_source(full_retriever
     assert full_retriever._bridge("ґґґ ззз", "uk", rows, 5) == ([], {})
 
 
-def test_english_only_content_is_offered_through_the_gloss_never_answered(full_retriever: Retriever) -> None:
-    # Norway's passage on alcohol, drugs and the law has no Ukrainian translation: before the gloss,
-    # the English fallback searched with the Ukrainian text and found nothing it could read.
-    result = full_retriever.search("чи легальний канабіс у Норвегії", "NO", "uk", k=3)
+def test_english_only_content_is_offered_through_the_gloss_never_answered(full_retriever: Retriever,
+                                                                           tmp_path: Path) -> None:
+    # Every English passage has a Ukrainian translation now, so this builds an index of Norway's
+    # content without the Ukrainian one on alcohol and drugs (reusing the built index's vectors): the
+    # English fallback must find the English passage through the question's gloss, and only offer it.
+    from core.settings import Settings
+    from knowledge_base.passages import load_collection
+    from knowledge_base.taxonomy import load_taxonomy
+    from retrieval.index import build_index, load_index
+
+    settings = Settings()
+    missing = "NO/en/laws_and_rights/alcohol-drugs-and-the-law"
+    passages = [p for p in load_collection(settings.kb_dir, load_taxonomy(settings.taxonomy_path)).passages
+                if p.country == "NO" and p.language in ("en", "uk") and p.translation_of != missing]
+    for name in ("manifest.json", "embeddings.npy"):  # the vector cache: nothing is embedded again
+        shutil.copy(settings.index_dir / name, tmp_path / name)
+
+    def no_new_embeddings(texts: list[str]) -> np.ndarray:
+        raise AssertionError(f"{len(texts)} texts were not in the built index")
+
+    build_index(passages, tmp_path, model_id=full_retriever.embedder.model_id, encode=no_new_embeddings)
+    retriever = Retriever(load_index(tmp_path, model_id=full_retriever.embedder.model_id), full_retriever.embedder,
+                          full_retriever.gate)
+    result = retriever.search("чи легальний канабіс у Норвегії", "NO", "uk", k=3)
     assert result.outcome == "suggest" and not result.confident
     assert result.fell_back_from == "uk"
-    assert result.choices()[0].passage.id == "NO/en/laws_and_rights/alcohol-drugs-and-the-law"
+    assert result.choices()[0].passage.id == missing

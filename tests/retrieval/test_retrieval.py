@@ -112,9 +112,9 @@ def test_quality_on_the_labelled_set(full_retriever: Retriever) -> None:
     hybrid = run_method(full_retriever, questions, "hybrid")
     bm25 = run_method(full_retriever, questions, "bm25")
     dense = run_method(full_retriever, questions, "dense")
-    # measured 0.942 over en, fr, ar, fa, uk with 179 more Dari, Ukrainian and Arabic translations (0.909 before)
-    assert hybrid.hit3 >= 0.92
-    for lang, floor in {"fa": 0.95, "uk": 0.91, "ar": 0.83}.items():  # measured 0.986, 0.944, 0.859
+    # measured 0.964 over en, fr, ar, fa, uk with every English passage translated (0.909 before session 7)
+    assert hybrid.hit3 >= 0.94
+    for lang, floor in {"fa": 0.95, "uk": 0.96, "ar": 0.89}.items():  # measured 0.986, 0.995, 0.918
         native = [o for o in hybrid.outcomes if o.question.language == lang and o.question.covered]
         assert sum(1 for o in native if o.rank is not None and o.rank <= 3) / len(native) >= floor, lang
     assert hybrid.hit1 > max(bm25.hit1, dense.hit1)
@@ -129,17 +129,19 @@ def test_what_people_get_on_the_held_out_half(full_retriever: Retriever) -> None
     """End to end, three outcomes, per language, on questions never fitted (floors under docs/benchmarks.md)."""
     questions = [q for q in load_questions() if q.split == "test"]
     results = search_outcomes(full_retriever, questions)
-    # Right answered or offered; measured en 0.831, fr 0.538, ar 0.645, fa 0.779, uk 0.545 (docs/benchmarks.md,
-    # session 7: more translations and the gate refitted, which now holds back more uncovered questions).
-    floors = {"en": 0.80, "fr": 0.50, "ar": 0.60, "fa": 0.74, "uk": 0.50}
+    # Right answered or offered; measured en 0.831, fr 0.538, ar 0.653, fa 0.779, uk 0.818 (docs/benchmarks.md,
+    # session 7: every English passage translated; per-language thresholds only from >= 40 uncovered questions).
+    floors = {"en": 0.80, "fr": 0.50, "ar": 0.62, "fa": 0.74, "uk": 0.78}
     for lang, floor in floors.items():
         report = search_report(full_retriever, [(q, r) for q, r in results if q.language == lang])
         assert report.right_or_offered >= floor, (lang, report)
         assert report.answered_wrong <= 0.1, (lang, report)  # measured at most 0.019 (en, 4 of 207)
     english = search_report(full_retriever, [(q, r) for q, r in results if q.language == "en"])
-    assert english.answered_right >= 0.70 and english.held_back_uncovered >= 0.75, english  # measured 0.729, 0.815
+    assert english.answered_right >= 0.72 and english.held_back_uncovered >= 0.75, english  # measured 0.758, 0.815
     dari = search_report(full_retriever, [(q, r) for q, r in results if q.language == "fa"])
-    assert dari.answered_right >= 0.45 and dari.held_back_uncovered >= 0.75, dari  # measured 0.490, 0.833
+    assert dari.answered_right >= 0.47 and dari.held_back_uncovered >= 0.72, dari  # measured 0.510, 0.767
+    ukrainian = search_report(full_retriever, [(q, r) for q, r in results if q.language == "uk"])
+    assert ukrainian.held_back_uncovered >= 0.8, ukrainian  # measured 0.840
 
 
 def test_gate_separates_covered_from_uncovered(full_retriever: Retriever) -> None:

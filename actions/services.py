@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from crisis.contacts import CrisisContacts
-from crisis.classifier import CrisisClassifier
+from crisis.classifier import reader_for
 from crisis.detector import CrisisDetector
 from insights.question_log import QuestionLog
 from retrieval.retriever import Retriever
@@ -68,7 +68,7 @@ def build_services(settings: Settings) -> Services:
                     settings.crisis_contacts, contacts.status or "unreviewed")
     return Services(
         retriever=retriever,
-        crisis=CrisisDetector.load(reader=CrisisClassifier.ready(settings.nlu_data_dir, settings.crisis_reader_path)),
+        crisis=CrisisDetector.load(reader=reader_for(settings)),
         contacts=contacts,
         question_log=SqlQuestionLog(sessions),
         handoff_hours=settings.handoff_reply_hours,

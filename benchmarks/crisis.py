@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crisis.classifier import CrisisClassifier  # noqa: E402
+from crisis.classifier import reader_for  # noqa: E402
 from crisis.detector import CrisisDetector  # noqa: E402
 from core.settings import REPO_ROOT, get_settings  # noqa: E402
 
@@ -54,7 +54,7 @@ def main() -> int:
     parser.add_argument("--only", action="append", default=[], metavar="SPLIT", help="measure only these splits")
     args = parser.parse_args()
     settings = get_settings()
-    reader = None if args.patterns else CrisisClassifier.ready(settings.nlu_data_dir, settings.crisis_reader_path)
+    reader = None if args.patterns else reader_for(settings)
     detector = CrisisDetector.load(reader=reader)
     missed_any = False
     for split in args.only or SPLITS:

@@ -26,7 +26,7 @@ from bot.tickets import TicketService
 from bot.trainers import TrainerDesk
 from bot.users import UserService
 from core.settings import Settings
-from crisis.classifier import CrisisClassifier
+from crisis.classifier import reader_for
 from crisis.contacts import ContactsInvalid, CrisisContacts
 from crisis.detector import CrisisDetector
 from crisis.messages import gentle_line
@@ -95,8 +95,7 @@ async def _post_init(app: Application) -> None:
         contacts = CrisisContacts.load(settings.crisis_contacts)
     except ContactsInvalid as exc:
         raise SystemExit(f"error: crisis contacts unusable: {exc}; fix the file (see knowledge_base/crisis_contacts/README.md)") from exc
-    reader = CrisisClassifier.ready(settings.nlu_data_dir, settings.crisis_reader_path)
-    guard = CrisisGuard(CrisisDetector.load(reader=reader), contacts, users, tickets, desk, metrics)
+    guard = CrisisGuard(CrisisDetector.load(reader=reader_for(settings)), contacts, users, tickets, desk, metrics)
     handlers = SafarBot(Conversation(rasa, metrics, safety_line=partial(gentle_line, contacts)), users, retention_days=settings.retention_days,
                         closed_ticket_days=settings.closed_ticket_days(),
                         processor=processor, tickets=tickets, desk=desk,

@@ -2,9 +2,11 @@
 
 The phrase net reads only what its patterns spell out; Rasa's classifier reads more but is not
 there when Rasa is down, hung or slow. This reader needs neither: it is trained on the same labelled
-examples as Rasa (crisis against every other intent, near-misses included), from folded text, so it
-reads spellings, dialects and the Latin-letter Dari the patterns miss. It runs beside the net in the
-bot and in the action server. Its weights are kept as plain arrays (no pickled code) in var/.
+examples as Rasa (crisis against every other intent, near-misses included) and on the content's own
+`questions:` as ordinary questions (outside the safety and mental-health topics), from folded text,
+so it reads spellings, dialects and the Latin-letter Dari the patterns miss without taking "can I
+bring my parents" for a crisis. It runs beside the net in the bot and in the action server. Its
+weights are kept as plain arrays (no pickled code) in var/.
 """
 
 from __future__ import annotations
@@ -15,23 +17,32 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crisis.detector import fold
 from knowledge_base.yaml_io import load_yaml
 
+if TYPE_CHECKING:
+    from core.settings import Settings
+
 log = logging.getLogger(__name__)
 
 # Character 2-5-grams inside word boundaries, hashed into 2^20 columns (collisions are rare at this
-# size and the model needs no stored vocabulary); sublinear tf-idf; C=10. Chosen on the sets tuned on
-# before (tests/data/crisis/tune, holdout..holdout3), docs/benchmarks.md Session 7.
+# size and the model needs no stored vocabulary); sublinear tf-idf; C=30 and a threshold of 0.8.
+# Chosen on data tuned on before: the crisis sets tune..holdout3 (no false alarm, recall 598/605),
+# the tune half of the labelled retrieval questions (no ordinary question flagged) and the routing
+# sets (2 of 219 non-crisis messages flagged); docs/benchmarks.md, Session 7.
 N_FEATURES = 2**20
 NGRAMS = (2, 5)
-C = 10.0
+C = 30.0
 # Probability at or above which the reader alone declares a crisis (same tuning as above).
-THRESHOLD = 0.7
-FORMAT = 1  # bump when the features change, so an old file is retrained rather than misread
+THRESHOLD = 0.8
+# Content topics whose questions may be crises themselves ("he hits me, where is help"): not used as
+# ordinary examples.
+NOT_ORDINARY = frozenset({"safety_and_emergencies", "mental_health"})
+FORMAT = 2  # bump when the features or the examples change, so an old file is retrained rather than misread
 
 _ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -54,10 +65,22 @@ def examples(nlu_dir: Path) -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-def fingerprint(nlu_dir: Path) -> str:
-    """A digest of the NLU examples and of the feature settings: a changed one means retrain."""
+def ordinary_questions(kb_dir: Path, taxonomy_path: Path) -> list[str]:
+    """The content's `questions:` outside the safety and mental-health topics: ways people ask ordinary things."""
+    from crisis.detector import CrisisDetector
+    from knowledge_base.passages import load_collection
+    from knowledge_base.taxonomy import load_taxonomy
+
+    net = CrisisDetector.load()
+    passages = load_collection(kb_dir, load_taxonomy(taxonomy_path)).passages
+    return [q for p in passages if p.topic not in NOT_ORDINARY for q in p.questions if not net.matches(q)]
+
+
+def fingerprint(nlu_dir: Path, kb_dir: Path | None = None) -> str:
+    """A digest of the examples' files and of the feature settings: a changed one means retrain."""
     digest = hashlib.sha256(f"{FORMAT}:{N_FEATURES}:{NGRAMS}:{C}".encode())
-    for path in sorted(nlu_dir.glob("*.yml")):
+    files = sorted(nlu_dir.glob("*.yml")) + (sorted(kb_dir.rglob("*.md")) if kb_dir is not None else [])
+    for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -116,9 +139,10 @@ class CrisisClassifier:
                        fingerprint=str(data["fingerprint"][0]))
 
     @classmethod
-    def ready(cls, nlu_dir: Path, path: Path) -> "CrisisClassifier":
-        """The saved reader when it matches the NLU examples; else trained now and saved."""
-        current = fingerprint(nlu_dir)
+    def ready(cls, nlu_dir: Path, path: Path, kb_dir: Path | None = None,
+              taxonomy_path: Path | None = None) -> "CrisisClassifier":
+        """The saved reader when it matches the examples (NLU, and the content's questions when given); else trained now and saved."""
+        current = fingerprint(nlu_dir, kb_dir)
         if path.exists():
             try:
                 saved = cls.load(path)
@@ -127,12 +151,21 @@ class CrisisClassifier:
             except (OSError, ValueError, KeyError) as exc:
                 log.warning("crisis reader at %s unreadable (%s); training it again", path, type(exc).__name__)
         texts, labels = examples(nlu_dir)
+        if kb_dir is not None and taxonomy_path is not None:
+            ordinary = ordinary_questions(kb_dir, taxonomy_path)
+            texts, labels = texts + ordinary, labels + [0] * len(ordinary)
         trained = cls.train(texts, labels, current)
         try:
             trained.save(path)
         except OSError as exc:  # a read-only checkout still gets the reader, trained in memory
             log.warning("crisis reader not saved to %s (%s); it is trained at each start", path, type(exc).__name__)
         return trained
+
+
+def reader_for(settings: "Settings") -> CrisisClassifier:
+    """The reader the bot and the action server use: NLU examples and the content's questions."""
+    return CrisisClassifier.ready(settings.nlu_data_dir, settings.crisis_reader_path, settings.kb_dir,
+                                  settings.taxonomy_path)
 
 
 def _weigh(counts, idf: np.ndarray):  # type: ignore[no-untyped-def]

@@ -34,19 +34,19 @@ def prepare_index(settings: Settings) -> None:
 
 
 def prepare_crisis_reader(settings: Settings) -> None:
-    """Train the crisis reader when nlu/ changed (the bot and the action server would train it at start)."""
-    from crisis.classifier import CrisisClassifier, fingerprint
+    """Train the crisis reader when nlu/ or the content changed (the bot and the action server would at start)."""
+    from crisis.classifier import CrisisClassifier, fingerprint, reader_for
 
-    path = settings.crisis_reader_path
     try:
-        current = CrisisClassifier.load(path).fingerprint == fingerprint(settings.nlu_data_dir)
+        saved = CrisisClassifier.load(settings.crisis_reader_path).fingerprint
+        current = saved == fingerprint(settings.nlu_data_dir, settings.kb_dir)
     except (OSError, ValueError, KeyError):  # missing or unreadable: train it
         current = False
     if current:
         say("Crisis reader is up to date.")
         return
     start = time.monotonic()
-    CrisisClassifier.ready(settings.nlu_data_dir, path)
+    reader_for(settings)
     say(f"Trained the crisis reader in {time.monotonic() - start:.0f} s.")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crisis.classifier import THRESHOLD, CrisisClassifier, examples, fingerprint
+from crisis.classifier import THRESHOLD, CrisisClassifier, examples, fingerprint, reader_for
 from crisis.detector import CrisisDetector
 from core.settings import Settings
 
@@ -19,7 +19,7 @@ UNSPELLED = "man dige tahamol nadaram, mikham khodamo bekosham"
 @pytest.fixture(scope="module")
 def reader() -> CrisisClassifier:
     settings = Settings()
-    return CrisisClassifier.ready(settings.nlu_data_dir, settings.crisis_reader_path)
+    return reader_for(settings)
 
 
 def test_examples_are_read_with_their_labels_and_without_entity_markup(tmp_path: Path) -> None:

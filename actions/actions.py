@@ -74,7 +74,11 @@ async def run_handoff(dispatcher: CollectingDispatcher, turn: Turn, services: Se
         # "Yes, a trainer please" after a weak or unhelpful answer: the question before this message needed one.
         await asyncio.to_thread(services.question_log.record_handoff, turn.sender, reason)
     dispatcher.utter_message(response="utter_handoff", hours=hours)
-    emit(dispatcher, turn, "handoff", handoff=handoff_payload(turn, reason), logged_text=logged)
+    # A trainer answers in hours: a message the reader leans to crisis on gets the emergency number now.
+    gentle = reason == CASE_SPECIFIC and services.crisis.unsure(turn.text)
+    if gentle:
+        dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
+    emit(dispatcher, turn, "handoff", handoff=handoff_payload(turn, reason), logged_text=logged, gentle=gentle)
     return [SlotSet("awaiting", None)]
 
 
@@ -155,7 +159,10 @@ class ActionOutOfScope(SafarAction):
         if result is not None and result.outcome == "answer":
             return await answer_from_knowledge_base(dispatcher, turn, services, on_miss="handoff", result=result)
         dispatcher.utter_message(response="utter_out_of_scope")
-        emit(dispatcher, turn, "out_of_scope")
+        gentle = services.crisis.unsure(turn.text)
+        if gentle:
+            dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
+        emit(dispatcher, turn, "out_of_scope", gentle=gentle)
         return []
 
 
@@ -197,6 +204,8 @@ async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Tur
         dispatcher.utter_message(response="utter_ask_country", buttons=country_buttons())
         emit(dispatcher, turn, "clarify", reason="no_destination")
         return [SlotSet("awaiting", None)]
+    # The bot's reader leaning to crisis without being sure: the answer comes with the emergency number.
+    gentle = gentle or services.crisis.unsure(turn.text)
     result = result or await search(services, turn)
     nearest = {"topic": result.hits[0].passage.topic if result and result.hits else None,
                "gate": round(result.confidence, 4) if result else None}

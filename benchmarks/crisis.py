@@ -73,7 +73,7 @@ def main() -> int:
             full = [n or o.route == "crisis" for n, o in zip(net, outcomes)]
             gentle = [o.gentle for o in outcomes]
         print(f"\n{split} ({len(rows)} messages) — {'patterns only' if args.patterns else 'bot only' if args.net else 'bot + pipeline'}")
-        print("lang  crisis recall      near-miss false alarms  gentle lines")
+        print("lang  crisis recall      near-miss false alarms  gentle lines  missed, with the number")
         by_lang = collections.defaultdict(list)
         for r, f, g in zip(rows, full, gentle):
             by_lang[r["language"]].append((r, f, g))
@@ -82,8 +82,11 @@ def main() -> int:
             crisis = [f for r, f, _ in items if r["label"] == "crisis"]
             ordinary = [(f, g) for r, f, g in items if r["label"] != "crisis"]
             alarms = sum(f for f, _ in ordinary)
+            # A missed crisis answered with the emergency-number line (the reader leaned to crisis).
+            noticed = sum(g for r, f, g in items if r["label"] == "crisis" and not f)
             print(f"{lang:4}  {sum(crisis):3}/{len(crisis):<3} = {sum(crisis) / max(1, len(crisis)):.3f}   "
-                  f"{alarms:3}/{len(ordinary):<3}                 {sum(g for f, g in ordinary if not f):3}")
+                  f"{alarms:3}/{len(ordinary):<3}                 {sum(g for f, g in ordinary if not f):3}"
+                  f"           {noticed}/{len(crisis) - sum(crisis)}")
             missed_any |= sum(crisis) < len(crisis)
         for r, f, _ in zip(rows, full, gentle):
             if split in args.unread:

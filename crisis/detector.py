@@ -86,6 +86,14 @@ class CrisisDetector:
             return Match("reader", 0)
         return found
 
+    def unsure(self, text: str) -> bool:
+        """True when no pattern fires and the reader leans to crisis without being confident (one gentle line)."""
+        if self.reader is None or self.net_match(text) is not None:
+            return False
+        from crisis.classifier import GENTLE
+
+        return GENTLE <= self.reader.probability(text) < self.threshold
+
     def net_match(self, text: str) -> Match | None:
         """The first pattern that fires on the text (or on its Cyrillic reading when it is in Latin letters), or None."""
         folded = fold(text)

@@ -199,3 +199,26 @@ def test_handoff_tells_the_wait_from_the_queue(services: Services) -> None:
     services.expected_wait_hours = broken
     messages, _, facts = run(A.ActionHandoff(), tracker("can I talk to a real person", "request_human"))
     assert messages[0]["hours"] == 24 and facts["route"] == "handoff"  # the setting, and still a handoff
+
+
+@pytest.mark.parametrize("action, intent", [
+    (A.ActionAnswer(), "ask_info"),
+    (A.ActionOutOfScope(), "out_of_scope"),
+    (A.ActionHandoff(), "personal_case"),
+])
+def test_the_reader_leaning_to_crisis_adds_the_emergency_number(services: Services, action: A.SafarAction,
+                                                                intent: str) -> None:
+    """No pattern fires and the reader is unsure (0.4-0.8): the usual reply, plus one line with the number."""
+    from crisis.classifier import reader_for
+    from core.settings import Settings
+
+    services.crisis = CrisisDetector.load(reader=reader_for(Settings()))
+    text = "i feel so tired of everything here"
+    assert services.crisis.unsure(text) and not services.crisis.matches(text)
+    messages, _, facts = run(action, tracker(text, intent))
+    assert facts["route"] != "crisis" and facts["gentle"] is True
+    gentle = [m["text"] for m in messages if (m.get("text") or "").startswith("If you or someone near you")]
+    assert len(gentle) == 1 and "911" in gentle[0]
+    # An ordinary question gets no such line.
+    messages, _, facts = run(action, tracker("how do i rent a flat", intent))
+    assert not facts.get("gentle") and not any((m.get("text") or "").startswith("If you or someone") for m in messages)

@@ -64,3 +64,10 @@ def test_ready_retrains_when_the_examples_change_or_the_file_is_damaged(tmp_path
     assert CrisisClassifier.load(path).fingerprint == second.fingerprint
     path.write_bytes(b"not numpy")
     assert CrisisClassifier.ready(nlu, path).fingerprint == fingerprint(nlu)
+
+
+def test_unsure_is_the_band_between_gentle_and_the_threshold(reader: CrisisClassifier) -> None:
+    both = CrisisDetector.load(reader=reader)
+    assert both.unsure("i feel so tired of everything here")  # 0.62: answered, with the emergency number
+    assert not both.unsure("how do i rent a flat") and not both.unsure(UNSPELLED)  # ordinary; a crisis outright
+    assert not CrisisDetector.load().unsure("i feel so tired of everything here")  # no reader, no band

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -75,7 +76,7 @@ async def run_handoff(dispatcher: CollectingDispatcher, turn: Turn, services: Se
         await asyncio.to_thread(services.question_log.record_handoff, turn.sender, reason)
     dispatcher.utter_message(response="utter_handoff", hours=hours)
     # A trainer answers in hours: a message the reader leans to crisis on gets the emergency number now.
-    gentle = reason == CASE_SPECIFIC and services.crisis.unsure(turn.text)
+    gentle = reason == CASE_SPECIFIC and turn.crisis == "unsure"
     if gentle:
         dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
     emit(dispatcher, turn, "handoff", handoff=handoff_payload(turn, reason), logged_text=logged, gentle=gentle)
@@ -101,7 +102,8 @@ class SafarAction(Action, ABC):
             services = get_services()
             if domain and not services.responses:
                 services.responses = domain.get("responses") or {}
-            if services.crisis.matches(turn.text) and self.name() != "action_crisis":
+            turn = replace(turn, crisis=services.crisis.assess(turn.text))
+            if turn.crisis == "crisis" and self.name() != "action_crisis":
                 return run_crisis(dispatcher, turn, services, detected_by="safety_net")
             return await self.act(dispatcher, turn, services)
         except Exception as exc:  # noqa: BLE001 - the user must get a reply whatever failed
@@ -123,7 +125,7 @@ class ActionCrisis(SafarAction):
         return "action_crisis"
 
     async def act(self, dispatcher: CollectingDispatcher, turn: Turn, services: Services) -> Events:
-        if services.crisis.matches(turn.text):
+        if turn.crisis == "crisis":
             return run_crisis(dispatcher, turn, services, detected_by="safety_net")
         if turn.confidence >= services.crisis_confident:
             return run_crisis(dispatcher, turn, services, detected_by="intent")
@@ -159,7 +161,7 @@ class ActionOutOfScope(SafarAction):
         if result is not None and result.outcome == "answer":
             return await answer_from_knowledge_base(dispatcher, turn, services, on_miss="handoff", result=result)
         dispatcher.utter_message(response="utter_out_of_scope")
-        gentle = services.crisis.unsure(turn.text)
+        gentle = turn.crisis == "unsure"
         if gentle:
             dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
         emit(dispatcher, turn, "out_of_scope", gentle=gentle)
@@ -205,7 +207,7 @@ async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Tur
         emit(dispatcher, turn, "clarify", reason="no_destination")
         return [SlotSet("awaiting", None)]
     # The bot's reader leaning to crisis without being sure: the answer comes with the emergency number.
-    gentle = gentle or services.crisis.unsure(turn.text)
+    gentle = gentle or turn.crisis == "unsure"
     result = result or await search(services, turn)
     nearest = {"topic": result.hits[0].passage.topic if result and result.hits else None,
                "gate": round(result.confidence, 4) if result else None}

@@ -24,6 +24,7 @@ class Turn:
     slots: dict[str, Any] = field(default_factory=dict)
     ranking: tuple[tuple[str, float], ...] = ()  # the classifier's intents before any fallback
     source: str = "bot"  # "replay" for `safar ask` / `safar replay` traffic (kept out of the report)
+    crisis: str = "clear"  # the crisis detector's verdict, read once per message by SafarAction.run
 
     @property
     def best_guess(self) -> str | None:

@@ -12,31 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from knowledge_base.yaml_io import load_yaml  # noqa: E402
+from crisis.classifier import nlu_examples  # noqa: E402
 from safar.ask import pipeline  # noqa: E402
 from core.settings import REPO_ROOT, get_settings  # noqa: E402
-
-_ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
-
-
-def examples(path: Path) -> list[tuple[str, str]]:
-    """(text, intent) pairs from a Rasa NLU YAML file, entity annotations removed."""
-    out = []
-    for block in load_yaml(path.read_text(encoding="utf-8"))["nlu"]:
-        if "intent" in block:
-            for line in block["examples"].splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    out.append((_ANNOTATION.sub(lambda m: m.group(1) or m.group(2), line[2:]), block["intent"]))
-    return out
-
 
 def parse(url: str, text: str) -> tuple[str, float]:
     """Top intent and confidence before the FallbackClassifier relabels anything."""
@@ -54,7 +38,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rasa-url", default=settings.rasa_url)
     args = parser.parse_args()
-    data = examples(REPO_ROOT / "tests" / "data" / "nlu_test.yml")
+    data = nlu_examples(REPO_ROOT / "tests" / "data" / "nlu_test.yml")
     with pipeline(settings):
         preds = [(intent, *parse(args.rasa_url, text)) for text, intent in data]
     right = [c for gold, name, c in preds if gold == name]

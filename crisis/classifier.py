@@ -52,22 +52,22 @@ FORMAT = 2  # bump when the features or the examples change, so an old file is r
 _ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
+def nlu_examples(path: Path) -> list[tuple[str, str]]:
+    """(text, intent) pairs from a Rasa NLU YAML file, entity markup removed."""
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    out = []
+    for block in data.get("nlu") or []:
+        intent = block.get("intent")
+        if intent and isinstance(block.get("examples"), str):
+            out += [(_ENTITY.sub(r"\1", line.strip()[2:].strip()), intent)
+                    for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    return out
+
+
 def examples(nlu_dir: Path) -> tuple[list[str], list[int]]:
-    """Every NLU example as (text, 1 for crisis else 0), entity markup removed."""
-    texts: list[str] = []
-    labels: list[int] = []
-    for path in sorted(nlu_dir.glob("*.yml")):
-        data = load_yaml(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            intent = block.get("intent")
-            if not intent or not isinstance(block.get("examples"), str):
-                continue
-            for line in block["examples"].splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    texts.append(_ENTITY.sub(r"\1", line[2:].strip()))
-                    labels.append(int(intent == "crisis"))
-    return texts, labels
+    """Every NLU example in `nlu_dir` as (text, 1 for crisis else 0)."""
+    pairs = [pair for path in sorted(nlu_dir.glob("*.yml")) for pair in nlu_examples(path)]
+    return [text for text, _ in pairs], [int(intent == "crisis") for _, intent in pairs]
 
 
 def ordinary_questions(kb_dir: Path, taxonomy_path: Path) -> list[str]:
@@ -144,17 +144,25 @@ class CrisisClassifier:
                        fingerprint=str(data["fingerprint"][0]))
 
     @classmethod
+    def saved(cls, path: Path, current: str) -> "CrisisClassifier | None":
+        """The reader saved at `path` when it was trained on examples with fingerprint `current`, else None."""
+        if not path.exists():
+            return None
+        try:
+            saved = cls.load(path)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("crisis reader at %s unreadable (%s); training it again", path, type(exc).__name__)
+            return None
+        return saved if saved.fingerprint == current else None
+
+    @classmethod
     def ready(cls, nlu_dir: Path, path: Path, kb_dir: Path | None = None,
               taxonomy_path: Path | None = None) -> "CrisisClassifier":
         """The saved reader when it matches the examples (NLU, and the content's questions when given); else trained now and saved."""
         current = fingerprint(nlu_dir, kb_dir)
-        if path.exists():
-            try:
-                saved = cls.load(path)
-                if saved.fingerprint == current:
-                    return saved
-            except (OSError, ValueError, KeyError) as exc:
-                log.warning("crisis reader at %s unreadable (%s); training it again", path, type(exc).__name__)
+        saved = cls.saved(path, current)
+        if saved is not None:
+            return saved
         texts, labels = examples(nlu_dir)
         if kb_dir is not None and taxonomy_path is not None:
             ordinary = ordinary_questions(kb_dir, taxonomy_path)

@@ -86,13 +86,20 @@ class CrisisDetector:
             return Match("reader", 0)
         return found
 
-    def unsure(self, text: str) -> bool:
-        """True when no pattern fires and the reader leans to crisis without being confident (one gentle line)."""
-        if self.reader is None or self.net_match(text) is not None:
-            return False
+    def assess(self, text: str) -> str:
+        """"crisis" (a pattern fires or the reader is confident), "unsure" (the reader leans to crisis), or "clear"."""
+        if self.net_match(text) is not None:
+            return "crisis"
+        if self.reader is None:
+            return "clear"
         from crisis.classifier import GENTLE
 
-        return GENTLE <= self.reader.probability(text) < self.threshold
+        probability = self.reader.probability(text)
+        return "crisis" if probability >= self.threshold else "unsure" if probability >= GENTLE else "clear"
+
+    def unsure(self, text: str) -> bool:
+        """True when no pattern fires and the reader leans to crisis without being confident (one gentle line)."""
+        return self.assess(text) == "unsure"
 
     def net_match(self, text: str) -> Match | None:
         """The first pattern that fires on the text (or on its Cyrillic reading when it is in Latin letters), or None."""

@@ -37,12 +37,7 @@ def prepare_crisis_reader(settings: Settings) -> None:
     """Train the crisis reader when nlu/ or the content changed (the bot and the action server would at start)."""
     from crisis.classifier import CrisisClassifier, fingerprint, reader_for
 
-    try:
-        saved = CrisisClassifier.load(settings.crisis_reader_path).fingerprint
-        current = saved == fingerprint(settings.nlu_data_dir, settings.kb_dir)
-    except (OSError, ValueError, KeyError):  # missing or unreadable: train it
-        current = False
-    if current:
+    if CrisisClassifier.saved(settings.crisis_reader_path, fingerprint(settings.nlu_data_dir, settings.kb_dir)):
         say("Crisis reader is up to date.")
         return
     start = time.monotonic()

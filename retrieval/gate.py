@@ -18,7 +18,9 @@ from pathlib import Path
 
 GATE_FILE = Path(__file__).resolve().parent / "calibration.json"
 FEATURES = ("dense_top", "dense_max", "dense_margin", "bm25_top", "coverage", "agree", "english", "fused_margin",
-            "terms", "topic_agree", "fused_gap3", "lexical_first", "dense_first", "lexical_top3", "dense_top3")
+            "terms", "topic_agree", "fused_gap3", "lexical_first", "dense_first", "lexical_top3", "dense_top3",
+            "idf_coverage", "idf_coverage3", "unknown_words", "missing_weight", "stem_coverage", "stem_coverage3",
+            "words", "question_top", "question_top3", "question_max", "question_agree")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,22 @@ class GateFeatures:
     dense_first: float = 0.0  # 1 when the fused first is the dense ranking's first
     lexical_top3: float = 0.0  # share of the fused first three in BM25's first three
     dense_top3: float = 0.0  # share of the fused first three in the dense ranking's first three
+    # Is the question's subject in the content at all? Weighted by how rare each word is, so that
+    # "parrot" or "fishing" missing counts for more than "can" or "get"; and stemmed, so that
+    # Ukrainian and Arabic word endings do not hide a match. These separate covered from uncovered
+    # questions in Dari, Ukrainian and Arabic, where the dense side is weak.
+    idf_coverage: float = 0.0  # IDF-weighted share of the query's words found in the top passage
+    idf_coverage3: float = 0.0  # the same over the first three passages
+    unknown_words: float = 0.0  # share of the query's words that no passage in its language uses
+    missing_weight: float = 0.0  # the rarest query word missing from the first three (its IDF, 0..1)
+    stem_coverage: float = 0.0  # share of the query's word stems found in the top passage
+    stem_coverage3: float = 0.0  # the same over the first three passages
+    words: float = 0.0  # query length in topic words: 8 or more read 1
+    # Closeness (character n-grams, 0..1) to the passages' own `questions:` in the query's language.
+    question_top: float = 0.0  # to the top passage's questions
+    question_top3: float = 0.0  # to the first three passages' questions
+    question_max: float = 0.0  # to any allowed passage's questions
+    question_agree: float = 0.0  # 1 when the passage with the closest question is among the first three
 
     def vector(self) -> list[float]:
         """Features in the order of FEATURES."""
@@ -52,8 +70,9 @@ class GateFeatures:
 class Gate:
     """The answer model, the choices model and their thresholds (overall and per language)."""
 
-    # Hand-set defaults for the first nine features; the six on the first three passages start at 0.
-    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 3.0, 1.0, 0.0, 1.0, 1.0] + [0.0] * 6)
+    # Hand-set defaults for the first nine features; the later ones start at 0.
+    weights: list[float] = field(default_factory=lambda: [4.0, 4.0, 4.0, 3.0, 3.0, 1.0, 0.0, 1.0, 1.0]
+                                 + [0.0] * (len(FEATURES) - 9))
     bias: float = -6.0
     threshold: float = 0.5
     # The choices model; None means "use the answer model" (a calibration from before it existed).

@@ -11,10 +11,12 @@ import faiss
 import numpy as np
 
 from knowledge_base.passages import Passage
+from retrieval.coverage import Vocabulary
 from retrieval.embedder import Embedder
 from retrieval.gate import Gate, GateFeatures, squash_bm25
 from retrieval.glossary import Glossary, glossary_for
 from retrieval.index import LoadedIndex, load_index
+from retrieval.question_match import QuestionMatcher
 from retrieval.spelling import Speller
 from retrieval.tokenize import tokenize
 
@@ -123,6 +125,8 @@ class Retriever:
             model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
             model.index(docs, show_progress=False)
             self._bm25[lang] = (model, np.array(doc_rows, dtype=np.int64))
+        self.vocabulary = Vocabulary(self.passages, self._terms)
+        self.question_matcher = QuestionMatcher(self.passages)
         english = [p.embed_text + " " + " ".join(p.questions) for p in self.passages if p.language == "en"]
         self.speller = Speller(english)
         # A translated passage's row -> its English source's row, for the glossary bridge.
@@ -253,6 +257,9 @@ class Retriever:
         others = [c for r, c in cos.items() if r != top]
         query_terms = set(tokens)
         coverage = len(query_terms & self._terms.get(top, frozenset())) / len(query_terms) if query_terms else 0.0
+        covered = self.vocabulary.coverage(query, tokens, language, order)
+        closeness = self.question_matcher.closeness(query, language, rows)
+        closest = max(closeness, key=lambda r: (closeness[r], -r)) if closeness else -1
         features = GateFeatures(
             dense_top=cos.get(top, 0.0),
             dense_max=max(cos.values()) if cos else 0.0,
@@ -271,6 +278,11 @@ class Retriever:
             dense_first=1.0 if dense_rank[:1] == [top] else 0.0,
             lexical_top3=len(set(order[:3]) & set(lex_rank[:3])) / 3,
             dense_top3=len(set(order[:3]) & set(dense_rank[:3])) / 3,
+            **covered.__dict__,
+            question_top=closeness.get(top, 0.0),
+            question_top3=max((closeness.get(r, 0.0) for r in order[:3]), default=0.0),
+            question_max=closeness.get(closest, 0.0),
+            question_agree=1.0 if closest in order[:3] else 0.0,
         )
         return hits, features
 

@@ -111,6 +111,12 @@ def stem(word: str, language: str) -> str:
     return word
 
 
+def content_stems(text: str, language: str) -> set[str]:
+    """The stems of the words of `text` that carry a topic (stop words and single letters dropped)."""
+    stop = _STOP.get(language, set()) | _STOP["en"]
+    return {stem(w, language) for w in _WORD.findall(_fold(text)) if w not in stop and len(w) > 1}
+
+
 # Languages whose words change shape a lot (prefixes, suffixes, dialects) and that the English
 # embedding model reads poorly: their words also contribute character n-grams, so "نسكن" still
 # meets "السكن" and "لكندا" meets "كندا".

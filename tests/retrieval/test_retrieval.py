@@ -129,17 +129,18 @@ def test_what_people_get_on_the_held_out_half(full_retriever: Retriever) -> None
     """End to end, three outcomes, per language, on questions never fitted (floors under docs/benchmarks.md)."""
     questions = [q for q in load_questions() if q.split == "test"]
     results = search_outcomes(full_retriever, questions)
-    # Right answered or offered; measured en 0.831, fr 0.538, ar 0.653, fa 0.779, uk 0.818 (docs/benchmarks.md,
-    # session 7: every English passage translated; per-language thresholds only from >= 40 uncovered questions).
-    floors = {"en": 0.80, "fr": 0.50, "ar": 0.62, "fa": 0.74, "uk": 0.78}
+    # Right answered or offered; measured en 0.899, fr 0.692, ar 0.685, fa 0.856, uk 0.809 (docs/benchmarks.md,
+    # session 8: the gate also weighs word rarity, stems and closeness to the content's own questions).
+    floors = {"en": 0.86, "fr": 0.62, "ar": 0.64, "fa": 0.82, "uk": 0.77}
     for lang, floor in floors.items():
         report = search_report(full_retriever, [(q, r) for q, r in results if q.language == lang])
         assert report.right_or_offered >= floor, (lang, report)
-        assert report.answered_wrong <= 0.1, (lang, report)  # measured at most 0.019 (en, 4 of 207)
+        assert report.answered_wrong <= 0.06, (lang, report)  # measured at most 0.040 (ar, 5 of 124)
     english = search_report(full_retriever, [(q, r) for q, r in results if q.language == "en"])
-    assert english.answered_right >= 0.72 and english.held_back_uncovered >= 0.75, english  # measured 0.758, 0.815
+    # Held back fell from 0.815 (session 7): more uncovered English questions get choices (a cat on the plane).
+    assert english.answered_right >= 0.70 and english.held_back_uncovered >= 0.70, english  # measured 0.729, 0.741
     dari = search_report(full_retriever, [(q, r) for q, r in results if q.language == "fa"])
-    assert dari.answered_right >= 0.47 and dari.held_back_uncovered >= 0.72, dari  # measured 0.510, 0.767
+    assert dari.answered_right >= 0.58 and dari.held_back_uncovered >= 0.72, dari  # measured 0.625, 0.767
     ukrainian = search_report(full_retriever, [(q, r) for q, r in results if q.language == "uk"])
     assert ukrainian.held_back_uncovered >= 0.8, ukrainian  # measured 0.840
 
@@ -180,13 +181,14 @@ def test_stop_words_are_matched_after_folding() -> None:
 
 
 def test_the_choices_model_falls_back_to_the_answer_model(tmp_path: Path) -> None:
-    from retrieval.gate import GateFeatures
+    from retrieval.gate import FEATURES, GateFeatures
 
     features = GateFeatures(dense_top=0.6, dense_max=0.6, dense_margin=0.1, bm25_top=0.5, coverage=0.8, agree=1.0,
                             english=1.0, topic_agree=1.0)
-    old = Gate(weights=[1.0] * 15, bias=-4.0)
+    n = len(FEATURES)
+    old = Gate(weights=[1.0] * n, bias=-4.0)
     assert old.choices_probability(features) == old.probability(features)
-    two = Gate(weights=[1.0] * 15, bias=-4.0, suggest_weights=[0.0] * 14 + [2.0], suggest_bias=0.0)
+    two = Gate(weights=[1.0] * n, bias=-4.0, suggest_weights=[0.0] * 14 + [2.0] + [0.0] * (n - 15), suggest_bias=0.0)
     two.save(tmp_path / "gate.json")
     loaded = Gate.load(tmp_path / "gate.json")
     assert loaded.choices_probability(features) == pytest.approx(0.5)  # dense_top3 is 0 here: only the bias counts
@@ -201,6 +203,34 @@ def test_a_calibration_from_before_the_choices_model_still_loads(tmp_path: Path)
                                 "threshold": 0.7, "suggest_threshold": 0.4}))
     gate = Gate.load(path)
     assert gate.suggest_weights is None and gate.weights[:5] == [2.0, 0.0, 0.0, 0.0, 3.0]
+
+
+def test_a_subject_the_content_does_not_know_weighs_more_than_everyday_words(full_retriever: Retriever) -> None:
+    rows = full_retriever.allowed_rows("CA", "en")
+    _, known = full_retriever.rank("how do i get a driving licence", rows, "en")
+    _, unknown = full_retriever.rank("how do i get a parrot licence", rows, "en")
+    assert known is not None and unknown is not None
+    # Both share "licence" with the driving-licence passage; only the second has a word no passage uses.
+    assert known.idf_coverage > 0.9 and known.unknown_words == 0.0 and known.missing_weight == 0.0
+    assert unknown.idf_coverage < 0.5 and unknown.unknown_words > 0.0 and unknown.missing_weight > 0.8
+
+
+def test_a_question_spelled_like_the_contents_own_is_close(full_retriever: Retriever) -> None:
+    from knowledge_base.passages import Passage
+
+    passage: Passage = next(p for p in full_retriever.passages if p.language == "uk" and p.country == "NO"
+                            and p.topic == "housing" and p.questions)
+    rows = full_retriever.allowed_rows("NO", "uk")
+    row = full_retriever.passages.index(passage)
+    # The passage's own question with a dropped letter and the Russian-influenced "шо" for "що".
+    typed = passage.questions[0].replace("що", "шо")[:-2]
+    close = full_retriever.question_matcher.closeness(typed, "uk", rows)
+    assert max(close, key=close.__getitem__) == row and close[row] > 0.7
+    far = full_retriever.question_matcher.closeness("скільки коштує виклик сантехніка в осло", "uk", rows)
+    assert max(far.values()) < close[row]
+    # Stems meet across Ukrainian word endings: "квартиру" and "квартири".
+    _, features = full_retriever.rank("квартиру знайти", rows, "uk")
+    assert features is not None and features.stem_coverage3 == 1.0
 
 
 def test_british_and_american_english_meet() -> None:

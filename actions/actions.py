@@ -77,8 +77,7 @@ async def run_handoff(dispatcher: CollectingDispatcher, turn: Turn, services: Se
     dispatcher.utter_message(response="utter_handoff", hours=hours)
     # A trainer answers in hours: a message the reader leans to crisis on gets the emergency number now.
     gentle = reason == CASE_SPECIFIC and turn.crisis == "unsure"
-    if gentle:
-        dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
+    add_gentle_line(dispatcher, turn, services, gentle)
     emit(dispatcher, turn, "handoff", handoff=handoff_payload(turn, reason), logged_text=logged, gentle=gentle)
     return [SlotSet("awaiting", None)]
 
@@ -162,10 +161,15 @@ class ActionOutOfScope(SafarAction):
             return await answer_from_knowledge_base(dispatcher, turn, services, on_miss="handoff", result=result)
         dispatcher.utter_message(response="utter_out_of_scope")
         gentle = turn.crisis == "unsure"
-        if gentle:
-            dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
+        add_gentle_line(dispatcher, turn, services, gentle)
         emit(dispatcher, turn, "out_of_scope", gentle=gentle)
         return []
+
+
+def add_gentle_line(dispatcher: CollectingDispatcher, turn: Turn, services: Services, gentle: bool) -> None:
+    """One line with the emergency number for the programme location, when `gentle` (the reader leans to crisis)."""
+    if gentle:
+        dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
 
 
 def passage_facts(hits: list[Any]) -> list[dict[str, Any]]:
@@ -184,8 +188,7 @@ def send_passage(dispatcher: CollectingDispatcher, passage: Any, turn: Turn, ser
     dispatcher.utter_message(response="utter_source", url=passage.source)
     if passage.status != "reviewed":
         dispatcher.utter_message(response="utter_sample_content")
-    if gentle:
-        dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
+    add_gentle_line(dispatcher, turn, services, gentle)
     dispatcher.utter_message(response="utter_ask_helpful")
 
 
@@ -228,16 +231,14 @@ async def answer_from_knowledge_base(dispatcher: CollectingDispatcher, turn: Tur
                    for i, h in enumerate(choices, 1)]
         buttons.append({"title": none_title(services, turn.language), "payload": "/none_of_these"})
         dispatcher.utter_message(response="utter_suggest", buttons=buttons)
-        if gentle:
-            dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
+        add_gentle_line(dispatcher, turn, services, gentle)
         emit(dispatcher, turn, "suggest", passages=passages, logged_text=logged, gate=gate, gentle=gentle)
         return [SlotSet("awaiting", None), SlotSet("offered", [h.passage.id for h in choices]),
                 SlotSet("asked", turn.text)]
     route = "clarify" if on_miss == "clarify" else "handoff"
     logged = await log_question(services, turn, route, [], handoff_reason=BELOW_GATE if route == "handoff" else None,
                                 **nearest)
-    if gentle:
-        dispatcher.utter_message(text=gentle_line(services.contacts, turn.language))
+    add_gentle_line(dispatcher, turn, services, gentle)
     if on_miss == "clarify":
         dispatcher.utter_message(response="utter_clarify")
         emit(dispatcher, turn, "clarify", logged_text=logged, gentle=gentle)

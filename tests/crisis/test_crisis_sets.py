@@ -28,8 +28,9 @@ LANGUAGES = ("en", "fr", "ar", "fa", "uk")
 # Floors a little under the figures measured on this machine (docs/benchmarks.md, benchmarks/crisis.py).
 RECALL_FLOOR = {"tune": 1.0, "holdout": 0.96, "holdout2": 0.92, "holdout3": 0.92, "holdout4": 0.75, "holdout5": 0.83, "holdout6": 0.85}
 # The bot's own detector (patterns + reader), what is left when Rasa is down: measured recall at
-# least 1.0, 0.933, 0.96, 0.917, 0.667, 0.833, 0.833 per language, at most 2 false alarms (Session 7).
-BOT_RECALL_FLOOR = {"tune": 1.0, "holdout": 0.9, "holdout2": 0.92, "holdout3": 0.875, "holdout4": 0.62, "holdout5": 0.79, "holdout6": 0.79}
+# least 1.0, 0.933, 0.96, 0.917, 0.708, 0.833, 0.917 per language, at most 2 false alarms (Session 8,
+# after the Arabizi and Latin-letter Dari round).
+BOT_RECALL_FLOOR = {"tune": 1.0, "holdout": 0.9, "holdout2": 0.92, "holdout3": 0.875, "holdout4": 0.66, "holdout5": 0.79, "holdout6": 0.875}
 FALSE_ALARMS_CEILING = {"tune": 0, "holdout": 2, "holdout2": 4, "holdout3": 3, "holdout4": 3, "holdout5": 3, "holdout6": 3}  # per language, of 20-36 near-misses
 
 
